@@ -1,0 +1,126 @@
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { LlmError } from '../llm/errors.ts';
+import type { LlmClient, TokenUsage } from '../llm/types.ts';
+import { now, sceneMetadataSchema, type SceneMetadata } from './events.ts';
+import { normaliseOptions } from './normalise-options.ts';
+import {
+  metadataInstruction,
+  narrativeInstruction,
+  optionsInstruction,
+  responseInstruction,
+} from './prompts/phase-instructions.ts';
+import { buildSharedPrefix } from './prompts/shared-prefix.ts';
+import { createSafeEmitter } from './safe-sink.ts';
+import { runTextPhase } from './streamed-phase.ts';
+import type { PhaseTiming, TurnContext, TurnResult, TurnSink, TurnUsage } from './types.ts';
+
+export type PhaseModels = { narrative: string; response: string; options: string; metadata: string };
+
+export type OrchestratorDependencies = { llm: LlmClient; models: PhaseModels; logger: Logger };
+
+export type Orchestrator = {
+  runTurn(context: TurnContext, sink: TurnSink, signal: AbortSignal): Promise<TurnResult>;
+};
+
+// Lenient on purpose: any list of strings is accepted, then normalised to 3-5 options.
+const optionsSchema = z.object({ options: z.array(z.string()) });
+
+const NARRATED_PHASE_MAX_TOKENS = 600;
+const STRUCTURED_PHASE_MAX_TOKENS = 500;
+
+export function createOrchestrator(dependencies: OrchestratorDependencies): Orchestrator {
+  const { llm, models } = dependencies;
+
+  async function runTurn(context: TurnContext, sink: TurnSink, signal: AbortSignal): Promise<TurnResult> {
+    const logger = dependencies.logger.child({ turnId: context.turnId });
+    const emit = createSafeEmitter(sink, logger);
+    const prefix = buildSharedPrefix(context);
+    const shared = { cacheKey: `campaign-${context.campaign.id}`, signal };
+    const usage: TurnUsage = {};
+    const timings: TurnResult['timings'] = {};
+
+    const narrative = await runTextPhase({
+      llm,
+      logger,
+      streaming: context.streaming,
+      request: { ...shared, model: models.narrative, maxTokens: NARRATED_PHASE_MAX_TOKENS, messages: [...prefix, narrativeInstruction(context)] },
+      emitChunk: (content, isFinal) => emit({ type: 'narrative_chunk', content, is_final: isFinal, timestamp: now() }),
+    });
+    record('narrative', narrative.usage, narrative.timing);
+
+    const response = await runTextPhase({
+      llm,
+      logger,
+      streaming: context.streaming,
+      request: {
+        ...shared,
+        model: models.response,
+        maxTokens: NARRATED_PHASE_MAX_TOKENS,
+        messages: [...prefix, responseInstruction(context, narrative.text)],
+      },
+      emitChunk: (content, isFinal) => emit({ type: 'player_response_chunk', content, is_final: isFinal, timestamp: now() }),
+    });
+    record('response', response.usage, response.timing);
+
+    // Metadata needs only the narrated text, so it starts now, beside the options, and never delays them.
+    const metadataStartedAt = performance.now();
+    const metadataCall = llm
+      .structured({
+        ...shared,
+        model: models.metadata,
+        maxTokens: STRUCTURED_PHASE_MAX_TOKENS,
+        schema: sceneMetadataSchema,
+        schemaName: 'scene_metadata',
+        messages: [...prefix, metadataInstruction(narrative.text, response.text)],
+      })
+      .catch((error: unknown) => {
+        // Only an abort throws from structured(); the turn's metadata is then simply absent.
+        logger.info({ err: error }, 'metadata phase stopped');
+        return undefined;
+      });
+
+    const optionsStartedAt = performance.now();
+    const optionsResult = await llm.structured({
+      ...shared,
+      model: models.options,
+      maxTokens: STRUCTURED_PHASE_MAX_TOKENS,
+      schema: optionsSchema,
+      schemaName: 'player_options',
+      messages: [...prefix, optionsInstruction(narrative.text, response.text)],
+    });
+    if (signal.aborted) throw new LlmError('aborted', 'the turn was aborted');
+    if (!optionsResult.ok) {
+      logger.warn({ error: optionsResult.error, message: optionsResult.message }, 'options failed after every repair; using safe defaults');
+    }
+    const options = normaliseOptions(optionsResult.ok ? optionsResult.value.options : []);
+    const optionsDuration = performance.now() - optionsStartedAt;
+    record('options', optionsResult.usage, {
+      firstTokenMs: optionsDuration,
+      durationMs: optionsDuration,
+      via: optionsResult.ok ? 'structured' : 'default',
+    });
+    emit({ type: 'player_options', options, timestamp: now() });
+
+    const metadata = metadataCall.then((result): SceneMetadata | null => {
+      const duration = performance.now() - metadataStartedAt;
+      if (result === undefined || signal.aborted) return null;
+      record('metadata', result.usage, { firstTokenMs: duration, durationMs: duration, via: result.ok ? 'structured' : 'default' });
+      if (!result.ok) {
+        logger.warn({ error: result.error, message: result.message }, 'metadata failed after every repair; scene kept as it was');
+        return null;
+      }
+      emit({ type: 'metadata_update', metadata: result.value, timestamp: now() });
+      return result.value;
+    });
+
+    return { narrative: narrative.text, response: response.text, options, usage, timings, metadata };
+
+    function record(phase: keyof TurnUsage, phaseUsage: TokenUsage | undefined, timing: PhaseTiming): void {
+      if (phaseUsage !== undefined) usage[phase] = phaseUsage;
+      timings[phase] = timing;
+    }
+  }
+
+  return { runTurn };
+}

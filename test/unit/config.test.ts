@@ -1,0 +1,79 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config.ts';
+
+const run = promisify(execFile);
+
+describe('configuration', () => {
+  it('applies the documented defaults', () => {
+    const result = parseConfig({ DISCORD_TOKEN: 'token', OPENAI_API_KEY: 'key' });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.config.discord.apiUrl).toBe('https://discord.com/api');
+    expect(result.config.store.url).toBe('sqlite://data/dm.sqlite');
+    expect(result.config.streaming).toBe(true);
+    expect(result.config.llm.models).toEqual({
+      narrative: 'gpt-4.1-mini',
+      response: 'gpt-4.1-mini',
+      options: 'gpt-4.1-mini',
+      metadata: 'gpt-4.1-mini',
+    });
+    expect(result.config.discord.gmRoleNames).toEqual(['DM', 'GM', 'Dungeon Master', 'Game Master']);
+  });
+
+  it('names every missing variable', () => {
+    const result = parseConfig({});
+    expect(result).toEqual({
+      ok: false,
+      problems: [
+        'DISCORD_TOKEN is missing',
+        'OPENAI_API_KEY is missing: required for OpenAI itself (set OPENAI_BASE_URL to use a local server)',
+      ],
+    });
+  });
+
+  it('requires an OpenAI key only when no other server is configured', () => {
+    const withoutKey = parseConfig({ DISCORD_TOKEN: 'token' });
+    expect(withoutKey.ok).toBe(false);
+    if (!withoutKey.ok) expect(withoutKey.problems[0]).toMatch(/^OPENAI_API_KEY is missing/);
+    const local = parseConfig({ DISCORD_TOKEN: 'token', OPENAI_BASE_URL: 'http://localhost:11434/v1' });
+    expect(local.ok).toBe(true);
+  });
+
+  it('explains malformed values by name', () => {
+    const result = parseConfig({
+      DISCORD_TOKEN: 'token',
+      OPENAI_API_KEY: 'key',
+      STREAMING: 'maybe',
+      STORE_URL: 'postgres://db',
+      DISCORD_GUILD_ID: 'not-an-id',
+      EDIT_INTERVAL_MS: '-5',
+      DISCORD_API_URL: 'not a url',
+    });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const names = result.problems.map((problem) => problem.split(' ')[0]).sort();
+    expect(names).toEqual(['DISCORD_API_URL', 'DISCORD_GUILD_ID', 'EDIT_INTERVAL_MS', 'STORE_URL', 'STREAMING']);
+    expect(result.problems.find((problem) => problem.startsWith('STORE_URL'))).toContain('sqlite://PATH or redis://HOST:PORT');
+  });
+
+  it('treats empty values from a copied .env.example as unset', () => {
+    const result = parseConfig({ DISCORD_TOKEN: 'token', OPENAI_API_KEY: 'key', DISCORD_GUILD_ID: '', DM_OPTIONS_MODEL: '', STREAMING: 'false', DM_MODEL: 'llama3.1' });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.config.discord.guildId).toBeUndefined();
+    expect(result.config.llm.models.options).toBe('llama3.1');
+    expect(result.config.streaming).toBe(false);
+  });
+
+  it('npm start without configuration prints the missing variables and exits 1, without a stack trace', async () => {
+    const failure = await run(process.execPath, ['src/index.ts'], { env: { PATH: process.env.PATH ?? '' } }).catch(
+      (error: { code: number; stdout: string; stderr: string }) => error,
+    );
+    expect('code' in failure && failure.code).toBe(1);
+    expect(failure.stderr).toContain('DISCORD_TOKEN is missing');
+    expect(failure.stderr).toContain('OPENAI_API_KEY is missing');
+    expect(failure.stderr).not.toMatch(/\n\s+at /);
+  });
+});

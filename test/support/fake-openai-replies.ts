@@ -1,0 +1,132 @@
+// What the fake OpenAI server can answer, and builders that read well in a test:
+//
+//   fake.enqueue(reply.text('The door creaks open.', { firstTokenMs: 50, chunkDelayMs: 10, chunks: 4 }));
+//   fake.enqueue(reply.json({ options: ['Run', 'Hide'] }));
+//   fake.enqueue(reply.serverError(), reply.rateLimited({ retryAfterMs: 300 }), reply.text('ok'));
+//
+// The same reply serves a streamed request (SSE) and a non-streamed one (chat.completion JSON); the fake picks the
+// format from the request's `stream` flag.
+
+export type ReplyTiming = {
+  /**
+   * Streamed: milliseconds between the role chunk (sent with the headers) and the first content chunk.
+   * Non-streamed: milliseconds before the response is sent at all.
+   */
+  firstTokenMs?: number;
+  /** Streamed: milliseconds between two content chunks. */
+  chunkDelayMs?: number;
+  /** How the text is cut into content chunks: that many roughly equal pieces, or exactly these pieces. Default: one per word. */
+  chunks?: number | string[];
+};
+
+/** Token counts to report instead of the estimate (characters / 4, cached = prefix shared with an earlier request). */
+export type UsageOverride = { promptTokens?: number; completionTokens?: number; cachedTokens?: number };
+
+export type TextReply = ReplyTiming & {
+  kind: 'text';
+  /** The assistant's content; '' for an empty answer. Malformed JSON is just text. */
+  text: string;
+  finishReason?: 'stop' | 'length' | 'content_filter';
+  usage?: UsageOverride;
+};
+
+/** An HTTP error with OpenAI's error body `{ error: { message, type, param, code } }`. */
+export type ErrorReply = {
+  kind: 'error';
+  status: number;
+  message: string;
+  type: string;
+  param: string | null;
+  code: string | null;
+  headers?: Record<string, string>;
+};
+
+/** The socket is destroyed before a single byte of the response: the client sees a connection reset. */
+export type ResetReply = { kind: 'reset' };
+
+/** Streamed: the headers and `afterChunks` content chunks are sent, then the socket is destroyed mid-body. */
+export type CutReply = ReplyTiming & { kind: 'cut'; text: string; afterChunks: number };
+
+/** Streamed: the headers and `afterChunks` content chunks are sent, then nothing more; the socket stays open. */
+export type StallReply = ReplyTiming & { kind: 'stall'; text: string; afterChunks: number };
+
+export type Reply = TextReply | ErrorReply | ResetReply | CutReply | StallReply;
+
+function openAiError(status: number, message: string, details: Partial<Omit<ErrorReply, 'kind' | 'status' | 'message'>> = {}): ErrorReply {
+  return {
+    kind: 'error',
+    status,
+    message,
+    type: details.type ?? (status >= 500 ? 'server_error' : 'invalid_request_error'),
+    param: details.param ?? null,
+    code: details.code ?? null,
+    ...(details.headers === undefined ? {} : { headers: details.headers }),
+  };
+}
+
+export const reply = {
+  text(text: string, options: Omit<TextReply, 'kind' | 'text'> = {}): TextReply {
+    return { kind: 'text', text, ...options };
+  },
+  /** The value serialised as the assistant's content, as a json_schema answer would be. */
+  json(value: unknown, options: Omit<TextReply, 'kind' | 'text'> = {}): TextReply {
+    return { kind: 'text', text: JSON.stringify(value), ...options };
+  },
+  empty(options: Omit<TextReply, 'kind' | 'text'> = {}): TextReply {
+    return { kind: 'text', text: '', ...options };
+  },
+  error: openAiError,
+  serverError(message = 'The server had an error while processing your request. Sorry about that!'): ErrorReply {
+    return openAiError(500, message, { type: 'server_error' });
+  },
+  /** 429 with `retry-after` (seconds) and/or `retry-after-ms`, as OpenAI sends them. */
+  rateLimited(options: { retryAfterSeconds?: number; retryAfterMs?: number } = {}): ErrorReply {
+    const headers: Record<string, string> = {};
+    if (options.retryAfterSeconds !== undefined) headers['retry-after'] = String(options.retryAfterSeconds);
+    if (options.retryAfterMs !== undefined) headers['retry-after-ms'] = String(options.retryAfterMs);
+    return openAiError(429, 'Rate limit reached for requests. Please try again shortly.', {
+      type: 'requests',
+      code: 'rate_limit_exceeded',
+      headers,
+    });
+  },
+  unauthorized(): ErrorReply {
+    return openAiError(401, 'Incorrect API key provided: sk-fake***1234.', { code: 'invalid_api_key' });
+  },
+  badRequest(message = "Invalid value for 'messages'.", param: string | null = 'messages'): ErrorReply {
+    return openAiError(400, message, { param });
+  },
+  /** What a server without structured-output support says to `response_format: { type: 'json_schema' }`. */
+  jsonSchemaRefused(): ErrorReply {
+    return openAiError(400, "Invalid parameter: 'response_format' of type 'json_schema' is not supported with this model.", {
+      param: 'response_format',
+    });
+  },
+  reset(): ResetReply {
+    return { kind: 'reset' };
+  },
+  cut(text: string, afterChunks: number, timing: ReplyTiming = {}): CutReply {
+    return { kind: 'cut', text, afterChunks, ...timing };
+  },
+  stall(text: string, afterChunks: number, timing: ReplyTiming = {}): StallReply {
+    return { kind: 'stall', text, afterChunks, ...timing };
+  },
+};
+
+/** Cuts text into content pieces the way the reply asks; joined, the pieces are the text again. */
+export function splitIntoChunks(text: string, chunks: number | string[] | undefined): string[] {
+  if (Array.isArray(chunks)) return chunks;
+  if (text === '') return [];
+  if (chunks === undefined) return text.match(/\s*\S+\s*/gu) ?? [text];
+  const characters = Array.from(text);
+  const count = Math.max(1, Math.min(chunks, characters.length));
+  const size = Math.ceil(characters.length / count);
+  const pieces: string[] = [];
+  for (let start = 0; start < characters.length; start += size) pieces.push(characters.slice(start, start + size).join(''));
+  return pieces;
+}
+
+/** A plausible token count without a tokenizer: about four characters per token. */
+export function estimateTokens(text: string): number {
+  return Math.ceil(text.length / 4);
+}

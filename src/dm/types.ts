@@ -8,7 +8,9 @@ export type PlayerAction = {
   playerId: string;
   playerName: string;
   text: string;
-  source: 'message' | 'command' | 'option' | 'opening';
+  source: 'message' | 'command' | 'option';
+  /** For a clicked option: which turn's option, so that turn's buttons can show the choice. */
+  choice?: { turnId: string; index: number };
 };
 
 export type PastTurn = {

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { narrativeInstruction } from '../../src/dm/prompts/phase-instructions.ts';
+import { buildSharedPrefix } from '../../src/dm/prompts/shared-prefix.ts';
+import { turnContext } from './turn-fixtures.ts';
+
+describe('phase prompts', () => {
+  it('carry the premise, tone, summary, party, scene, recent turns and every acting player with their action', () => {
+    const prefix = buildSharedPrefix(turnContext()).map((message) => message.content).join('\n');
+    for (const expected of [
+      'Smugglers in the drowned city of Vell',
+      'grim and wet',
+      'owes a debt to the Eel',
+      'Canal of Sighs',
+      'A patrol boat',
+      'Old Ferryman',
+      'I hail the ferryman',
+      'The ferryman raises his pole in greeting.',
+      '- Alice: I ask the ferryman about the Eel',
+      '- Bob: Search for exits',
+    ]) {
+      expect(prefix).toContain(expected);
+    }
+  });
+
+  it('are byte-identical for the same turn, whatever the phase', () => {
+    expect(JSON.stringify(buildSharedPrefix(turnContext()))).toBe(JSON.stringify(buildSharedPrefix(turnContext())));
+  });
+
+  it('open the scene from the premise on the first turn', () => {
+    const opening = turnContext({ scene: null, recentTurns: [], actions: [] });
+    const prefix = buildSharedPrefix(opening).map((message) => message.content).join('\n');
+    expect(prefix).toContain('None yet: this is the opening of the campaign.');
+    expect(prefix).toContain('open the campaign with its first scene');
+    expect(narrativeInstruction(opening).content).toContain('Open the scene from the premise');
+  });
+});

@@ -48,6 +48,8 @@ export const campaignSchema = z.object({
   premise: z.string(),
   tone: z.string(),
   summary: z.string(),
+  // Added after the first release of the format: older campaigns read as "nothing summarised yet".
+  summarisedThroughTurn: count.default(0),
   party: z.array(partyMemberSchema),
   settings: z.object({ streaming: z.boolean().nullable() }),
   startedBy: z.string(),

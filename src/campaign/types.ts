@@ -15,6 +15,8 @@ export type Campaign = {
   premise: string;
   tone: string;
   summary: string;
+  /** The running summary covers the turns up to this number; later ones are still kept verbatim. */
+  summarisedThroughTurn: number;
   party: PartyMember[];
   settings: CampaignSettings;
   startedBy: string;

@@ -68,6 +68,7 @@ function campaignFor(channelId: string, guildId: string): Campaign {
     status: 'active',
     premise: 'A lighthouse keeper has not lit the lamp for three nights.',
     tone: 'eerie',
+    summarisedThroughTurn: 0,
     summary: '',
     party: [{ playerId: 'p1', name: 'Ash', character: 'a retired smuggler' }, { playerId: 'p2', name: 'Bree' }],
     settings: { streaming: null },

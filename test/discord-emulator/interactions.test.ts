@@ -1,0 +1,160 @@
+import {
+  ActionRowBuilder,
+  ButtonBuilder,
+  ButtonStyle,
+  Events,
+  MessageFlags,
+  PermissionFlagsBits,
+  SlashCommandBuilder,
+  type ButtonInteraction,
+  type ChatInputCommandInteraction,
+  type Client,
+  type Interaction,
+} from 'discord.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startDiscordEmulator, type DiscordEmulator } from '../support/discord-emulator/index.ts';
+import { startClient } from './start-client.ts';
+
+const gmCommand = new SlashCommandBuilder()
+  .setName('gm')
+  .setDescription('Game master tools')
+  .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
+  .addSubcommand((subcommand) =>
+    subcommand
+      .setName('start')
+      .setDescription('Start a campaign')
+      .addStringOption((option) => option.setName('premise').setDescription('What the story is about'))
+      .addIntegerOption((option) => option.setName('players').setDescription('How many')),
+  );
+
+function nextInteraction<T extends Interaction>(client: Client, accept: (interaction: Interaction) => interaction is T): Promise<T> {
+  return new Promise((resolve) => {
+    const listener = (interaction: Interaction): void => {
+      if (!accept(interaction)) return;
+      client.off(Events.InteractionCreate, listener);
+      resolve(interaction);
+    };
+    client.on(Events.InteractionCreate, listener);
+  });
+}
+
+const isChatInput = (interaction: Interaction): interaction is ChatInputCommandInteraction => interaction.isChatInputCommand();
+const isButton = (interaction: Interaction): interaction is ButtonInteraction => interaction.isButton();
+
+describe('discord emulator: interactions', () => {
+  let discord: DiscordEmulator;
+  let client: Client<true>;
+
+  beforeEach(async () => {
+    discord = await startDiscordEmulator();
+    client = await startClient(discord);
+  });
+  afterEach(async () => {
+    await client.destroy();
+    await discord.stop();
+  });
+
+  it('registers commands in bulk, keeping default_member_permissions and the ids across a redeploy', async () => {
+    const first = await client.application.commands.set([gmCommand.toJSON()], discord.guild.id);
+    const second = await client.application.commands.set([gmCommand.toJSON()], discord.guild.id);
+    expect(second.first()?.id).toBe(first.first()?.id);
+    expect(discord.commands(discord.guild.id)[0]).toMatchObject({ name: 'gm', default_member_permissions: String(PermissionFlagsBits.ManageGuild) });
+  });
+
+  it('runs a slash command with a subcommand: deferred, edited, then a follow-up', async () => {
+    await client.application.commands.set([gmCommand.toJSON()], discord.guild.id);
+    const received = nextInteraction(client, isChatInput);
+    const handle = discord.slashCommand({ channel: 'tavern', user: 'gm', name: 'gm', subcommand: 'start', options: { premise: 'A haunted inn', players: 3 } });
+
+    const interaction = await received;
+    expect(interaction.options.getSubcommand()).toBe('start');
+    expect(interaction.options.getString('premise')).toBe('A haunted inn');
+    expect(interaction.options.getInteger('players')).toBe(3);
+    expect(interaction.channelId).toBe(discord.channels.tavern!.id);
+    expect(interaction.memberPermissions?.has(PermissionFlagsBits.ManageGuild)).toBe(true);
+
+    await interaction.deferReply();
+    const deferred = await handle.acknowledged();
+    expect(deferred.acknowledgement?.type).toBe(5);
+    expect(deferred.original?.loading).toBe(true);
+
+    await interaction.editReply('The campaign begins.');
+    await interaction.followUp({ content: 'Only you can see this.', flags: MessageFlags.Ephemeral });
+    const fetched = await interaction.fetchReply();
+    expect(fetched.content).toBe('The campaign begins.');
+    const encoded = await fetch(`${discord.apiUrl}/v10/webhooks/${discord.applicationId}/${interaction.token}/messages/%40original`);
+    expect(((await encoded.json()) as { id: string }).id).toBe(fetched.id);
+
+    const view = await handle.reply((current) => current.followUps.length === 1);
+    expect(view.original).toMatchObject({ content: 'The campaign begins.', loading: false, ephemeral: false });
+    expect(view.followUps[0]).toMatchObject({ content: 'Only you can see this.', ephemeral: true });
+    // The ephemeral follow-up is the user's alone: it is not in the channel.
+    expect(discord.messages('tavern').map((message) => message.content)).toEqual(['The campaign begins.']);
+    expect(discord.acknowledgementDelays()).toEqual([
+      expect.objectContaining({ interactionId: handle.id, callbackType: 5, delayMs: expect.any(Number) }),
+    ]);
+    const webhookEdit = discord.requests.find((request) => request.method === 'PATCH' && request.route?.startsWith('/webhooks/'));
+    expect(webhookEdit).toMatchObject({ path: expect.stringContaining('/messages/@original'), interactionId: handle.id, status: 200 });
+
+    await interaction.deleteReply();
+    expect(discord.interactionReplies(handle.id).original?.deleted).toBe(true);
+  });
+
+  it('gives a member without Manage Server the permissions Discord would compute', async () => {
+    const received = nextInteraction(client, isChatInput);
+    discord.slashCommand({ channel: 'tavern', user: 'gmByRole', name: 'gm', subcommand: 'pause' });
+    const interaction = await received;
+    expect(interaction.memberPermissions?.has(PermissionFlagsBits.ManageGuild)).toBe(false);
+    expect(interaction.inCachedGuild() && interaction.member.roles.cache.some((role) => role.name === 'GM')).toBe(true);
+    await interaction.reply({ content: 'Only the GM may do that.', flags: MessageFlags.Ephemeral });
+  });
+
+  it('sends buttons and delivers a click with the whole message; deferUpdate then an edit of that message', async () => {
+    const channel = client.channels.cache.get(discord.channels.tavern!.id);
+    if (!channel?.isSendable()) throw new Error('tavern is not sendable');
+    const row = new ActionRowBuilder<ButtonBuilder>().addComponents(
+      new ButtonBuilder().setCustomId('dm:opt:t1:0').setLabel('Approach the hooded figure').setStyle(ButtonStyle.Primary),
+      new ButtonBuilder().setCustomId('dm:opt:t1:1').setLabel('Search for exits').setStyle(ButtonStyle.Secondary),
+    );
+    const turn = await channel.send({ content: 'What do you do?', components: [row] });
+    expect(discord.message(turn.id)?.buttons.map((button) => button.customId)).toEqual(['dm:opt:t1:0', 'dm:opt:t1:1']);
+
+    const received = nextInteraction(client, isButton);
+    const handle = discord.clickButton({ user: 'bob', messageId: turn.id, customId: 'dm:opt:t1:1' });
+    const click = await received;
+    expect(click.customId).toBe('dm:opt:t1:1');
+    expect(click.message.id).toBe(turn.id);
+    expect(click.message.components).toHaveLength(1);
+    expect(click.user.username).toBe('bob');
+
+    await click.deferUpdate();
+    expect((await handle.acknowledged()).acknowledgement?.type).toBe(6);
+    await click.editReply({ components: [] });
+    const view = await handle.reply();
+    expect(view.original).toMatchObject({ id: turn.id, content: 'What do you do?', buttons: [] });
+  });
+
+  it('answers 10062 to an acknowledgement after the 3 s deadline, on the emulator clock', async () => {
+    const received = nextInteraction(client, isChatInput);
+    const handle = discord.slashCommand({ channel: 'dungeon', user: 'alice', name: 'act', options: { action: 'wait' } });
+    const interaction = await received;
+    discord.clock.advance(3100);
+    await expect(interaction.deferReply()).rejects.toMatchObject({ code: 10062, status: 404 });
+    expect(handle.view()).toMatchObject({ acknowledgement: null, refusedCallbacks: [{ code: 10062 }] });
+    expect(discord.acknowledgementDelays()[0]?.delayMs).toBeNull();
+  });
+
+  it('answers 40060 to a second acknowledgement and 50027 once the 15-minute token expired', async () => {
+    const received = nextInteraction(client, isChatInput);
+    const handle = discord.slashCommand({ channel: 'dungeon', user: 'carol', name: 'scene' });
+    const interaction = await received;
+    await interaction.reply({ content: 'The scene', withResponse: true });
+    await expect(
+      client.rest.post(`/interactions/${interaction.id}/${interaction.token}/callback`, { body: { type: 5 }, auth: false }),
+    ).rejects.toMatchObject({ code: 40060, status: 400 });
+
+    discord.clock.advance(15 * 60 * 1000 + 1);
+    await expect(interaction.editReply('too late')).rejects.toMatchObject({ code: 50027, status: 401 });
+    expect(handle.view().original?.content).toBe('The scene');
+  });
+});

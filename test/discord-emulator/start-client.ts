@@ -1,0 +1,18 @@
+import { once } from 'node:events';
+import { Client, Events, GatewayIntentBits } from 'discord.js';
+import type { DiscordEmulator } from '../support/discord-emulator/index.ts';
+
+export const botIntents = [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent];
+
+// The real discord.js client, configured as the bot configures it (DESIGN section 4), pointed at the emulator.
+export async function startClient(discord: DiscordEmulator, intents: GatewayIntentBits[] = botIntents): Promise<Client<true>> {
+  const client = new Client({
+    intents,
+    rest: { api: discord.apiUrl },
+    allowedMentions: { parse: [], repliedUser: false },
+  });
+  const ready = once(client, Events.ClientReady);
+  await client.login(discord.token);
+  await ready;
+  return client as Client<true>;
+}

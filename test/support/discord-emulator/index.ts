@@ -1,0 +1,11 @@
+export { startDiscordEmulator, type AcknowledgementDelay, type DiscordEmulator } from './start-discord-emulator.ts';
+export type { DiscordEmulatorOptions } from './options.ts';
+export type { BucketPolicy } from './rate-limits.ts';
+export type { ForcedFailure, RecordedRequest } from './request-log.ts';
+export type { InteractionView, MessageSnapshot, ButtonSnapshot, AttachmentSnapshot } from './snapshots.ts';
+export type { InteractionHandle, UserMessageInput, ButtonClickInput } from './test-actions.ts';
+export type { SlashCommandInput, SlashOptionValue } from './interaction-payloads.ts';
+export type { GatewaySessionInfo } from './gateway/gateway-session.ts';
+export type { MessageVersion } from './message-store.ts';
+export { messageLimits } from './message-validation.ts';
+export { routeTemplates, type RouteTemplate } from './route-templates.ts';

@@ -1,0 +1,180 @@
+import {
+  ApplicationCommandOptionType,
+  ApplicationCommandType,
+  ComponentType,
+  InteractionContextType,
+  InteractionType,
+  Locale,
+  type APIApplicationCommandInteractionDataBasicOption,
+  type APIApplicationCommandInteractionDataOption,
+  type APIApplicationCommandOption,
+  type APIChatInputApplicationCommandGuildInteraction,
+  type APIInteractionDataResolved,
+  type APIMessage,
+  type APIMessageComponentGuildInteraction,
+} from 'discord-api-types/v10';
+import { memberChannelPermissions, toApiChannel, toApiMember, toApiRole, toApiUser } from './payloads.ts';
+import type { EmulatorState } from './state.ts';
+import { findChannel, findUser, type WorldChannel, type WorldUser } from './world.ts';
+
+export type SlashOptionValue = string | number | boolean | { id: string };
+
+export type SlashCommandInput = {
+  channel: string | { id: string };
+  user: string | { id: string };
+  name: string;
+  subcommandGroup?: string;
+  subcommand?: string;
+  options?: Record<string, SlashOptionValue>;
+};
+
+type Envelope = {
+  id: string;
+  token: string;
+  channel: WorldChannel;
+  user: WorldUser;
+};
+
+// Everything discord.js reads unconditionally (notes B.3): `entitlements` (reduce), `authorizing_integration_owners`
+// (index 0), `member.user`, and `channel.id` (not channel_id) for interaction.channelId.
+function envelope(state: EmulatorState, { id, token, channel, user }: Envelope) {
+  const world = state.world;
+  const member = world.members.get(user.id);
+  if (!member) throw new Error(`${user.username} is not a member of the emulated guild`);
+  return {
+    id,
+    application_id: world.applicationId,
+    token,
+    version: 1 as const,
+    guild_id: world.guild.id,
+    guild: { id: world.guild.id, locale: Locale.EnglishUS, features: [] },
+    channel_id: channel.id,
+    channel: { ...toApiChannel(world, channel), permissions: memberChannelPermissions(world, user.id, channel).toString() },
+    member: { ...toApiMember(world, member), user: toApiUser(user), permissions: memberChannelPermissions(world, user.id, channel).toString() },
+    app_permissions: memberChannelPermissions(world, world.bot.id, channel).toString(),
+    locale: Locale.EnglishUS,
+    guild_locale: Locale.EnglishUS,
+    entitlements: [],
+    authorizing_integration_owners: { '0': world.guild.id },
+    context: InteractionContextType.Guild,
+    attachment_size_limit: 10_485_760,
+  };
+}
+
+export function buildSlashCommandPayload(
+  state: EmulatorState,
+  input: SlashCommandInput,
+  ids: { id: string; token: string },
+): APIChatInputApplicationCommandGuildInteraction {
+  const world = state.world;
+  const channel = findChannel(world, input.channel);
+  const user = findUser(world, input.user);
+  const registered = state.commands.find(input.name, world.guild.id);
+
+  let definitions: readonly APIApplicationCommandOption[] = registered?.options ?? [];
+  const pickNested = (name: string, type: ApplicationCommandOptionType): void => {
+    const nested = definitions.find((option) => option.name === name && option.type === type);
+    definitions = nested && 'options' in nested && nested.options ? nested.options : [];
+  };
+  if (input.subcommandGroup) pickNested(input.subcommandGroup, ApplicationCommandOptionType.SubcommandGroup);
+  if (input.subcommand) pickNested(input.subcommand, ApplicationCommandOptionType.Subcommand);
+
+  const resolved: APIInteractionDataResolved = {};
+  const leafOptions = Object.entries(input.options ?? {}).map(([name, value]) =>
+    toOption(state, channel, name, value, definitions.find((option) => option.name === name)?.type, resolved),
+  );
+
+  let options: APIApplicationCommandInteractionDataOption[] = leafOptions;
+  if (input.subcommand) options = [{ name: input.subcommand, type: ApplicationCommandOptionType.Subcommand, options: leafOptions }];
+  if (input.subcommandGroup) {
+    const subcommands = input.subcommand
+      ? [{ name: input.subcommand, type: ApplicationCommandOptionType.Subcommand as const, options: leafOptions }]
+      : [];
+    options = [{ name: input.subcommandGroup, type: ApplicationCommandOptionType.SubcommandGroup, options: subcommands }];
+  }
+
+  return {
+    ...envelope(state, { ...ids, channel, user }),
+    type: InteractionType.ApplicationCommand,
+    data: {
+      id: registered?.id ?? state.nextId(),
+      name: input.name,
+      type: ApplicationCommandType.ChatInput,
+      ...(registered?.guild_id ? { guild_id: registered.guild_id } : {}),
+      ...(options.length > 0 ? { options } : {}),
+      ...(Object.keys(resolved).length > 0 ? { resolved } : {}),
+    },
+  };
+}
+
+// Option values are typed from the registered command when there is one; otherwise from the JavaScript value.
+function toOption(
+  state: EmulatorState,
+  channel: WorldChannel,
+  name: string,
+  value: SlashOptionValue,
+  declaredType: ApplicationCommandOptionType | undefined,
+  resolved: APIInteractionDataResolved,
+): APIApplicationCommandInteractionDataBasicOption {
+  const world = state.world;
+  const type = declaredType ?? inferType(value);
+  switch (type) {
+    case ApplicationCommandOptionType.User:
+    case ApplicationCommandOptionType.Mentionable: {
+      const user = findUser(world, value as string | { id: string });
+      const member = world.members.get(user.id);
+      resolved.users = { ...resolved.users, [user.id]: toApiUser(user) };
+      if (member) {
+        const { user: _user, ...memberWithoutUser } = toApiMember(world, member);
+        resolved.members = {
+          ...resolved.members,
+          [user.id]: { ...memberWithoutUser, permissions: memberChannelPermissions(world, user.id, channel).toString() },
+        };
+      }
+      return { name, type: ApplicationCommandOptionType.User, value: user.id };
+    }
+    case ApplicationCommandOptionType.Channel: {
+      const target = findChannel(world, value as string | { id: string });
+      const apiChannel = toApiChannel(world, target);
+      resolved.channels = {
+        ...resolved.channels,
+        [target.id]: { id: target.id, name: target.name, type: apiChannel.type, permissions: memberChannelPermissions(world, world.bot.id, target).toString() },
+      };
+      return { name, type, value: target.id };
+    }
+    case ApplicationCommandOptionType.Role: {
+      const id = typeof value === 'object' ? value.id : String(value);
+      const role = world.roles.get(id) ?? [...world.roles.values()].find((candidate) => candidate.name === id);
+      if (!role) throw new Error(`the emulator knows no role "${id}"`);
+      resolved.roles = { ...resolved.roles, [role.id]: toApiRole(role) };
+      return { name, type, value: role.id };
+    }
+    case ApplicationCommandOptionType.Boolean:
+      return { name, type, value: Boolean(value) };
+    case ApplicationCommandOptionType.Integer:
+    case ApplicationCommandOptionType.Number:
+      return { name, type, value: Number(value) };
+    default:
+      return { name, type: ApplicationCommandOptionType.String, value: String(typeof value === 'object' ? value.id : value) };
+  }
+}
+
+function inferType(value: SlashOptionValue): ApplicationCommandOptionType {
+  if (typeof value === 'boolean') return ApplicationCommandOptionType.Boolean;
+  if (typeof value === 'number') return Number.isInteger(value) ? ApplicationCommandOptionType.Integer : ApplicationCommandOptionType.Number;
+  return ApplicationCommandOptionType.String;
+}
+
+// A component interaction carries the whole message with its components: discord.js builds interaction.message from it.
+export function buildButtonPayload(
+  state: EmulatorState,
+  input: { channel: WorldChannel; user: WorldUser; message: APIMessage; customId: string },
+  ids: { id: string; token: string },
+): APIMessageComponentGuildInteraction {
+  return {
+    ...envelope(state, { ...ids, channel: input.channel, user: input.user }),
+    type: InteractionType.MessageComponent,
+    message: input.message,
+    data: { custom_id: input.customId, component_type: ComponentType.Button },
+  };
+}

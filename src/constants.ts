@@ -1,0 +1,56 @@
+// Limits and intervals in one place (DESIGN §4, §7). Each says why it has its value, so nobody "tunes" one
+// past the Discord limit it protects.
+
+// ── Discord message limits ──────────────────────────────────────────────────────────────────────────────
+
+/** Discord refuses (400, code 50035) a message whose content is longer than this. */
+export const MESSAGE_CONTENT_LIMIT = 2000;
+
+/**
+ * Where long text is continued in a new message. Below the content limit so that the "still writing" mark, or
+ * the interrupt note, always fits behind the text without pushing a message past the limit.
+ */
+export const MESSAGE_SPLIT_SIZE = 1900;
+
+/** Discord refuses a button whose label is longer than this; longer option texts are shortened with "…". */
+export const BUTTON_LABEL_LIMIT = 80;
+
+/** Discord accepts custom_ids of 1 to 100 characters. */
+export const CUSTOM_ID_LIMIT = 100;
+
+/** One action row holds at most 5 buttons; the options of a turn fit in one row. */
+export const BUTTONS_PER_ROW_LIMIT = 5;
+
+// ── Writing to a channel ────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * Default minimum time between streaming (partial) edits in one channel. About one a second keeps the text
+ * lively while leaving the channel's write budget for creates and final edits.
+ */
+export const DEFAULT_EDIT_INTERVAL_MS = 1000;
+
+/**
+ * Sends and edits of one channel share a bucket of 5 requests per 5 s at Discord. We allow ourselves 4, so that
+ * clock skew between us and Discord, or a write from elsewhere, never yields a 429 and discord.js never has to
+ * queue (a queued edit delays the text players see).
+ */
+export const CHANNEL_WRITE_BUDGET = 4;
+export const CHANNEL_WRITE_WINDOW_MS = 5000;
+
+/**
+ * Slots of the budget that streaming edits leave free, so a create or final edit goes out at once instead of
+ * waiting for the window to roll over behind a row of partial edits.
+ */
+export const CHANNEL_WRITE_URGENT_RESERVE = 1;
+
+/**
+ * A low-priority write (disabling an old turn's buttons) yields to streaming, but not for ever: after this wait it
+ * competes like a streaming edit.
+ */
+export const LOW_PRIORITY_MAX_DELAY_MS = 10_000;
+
+/** Discord shows "is typing…" for about 10 s per request; refreshing a little earlier keeps it continuous. */
+export const TYPING_REFRESH_MS = 8000;
+
+/** Typing stops on its own after this long, so a turn that is never finished cannot keep "typing" for ever. */
+export const TYPING_MAX_MS = 180_000;

@@ -1,0 +1,16 @@
+import { BUTTON_LABEL_LIMIT } from '../../constants.ts';
+import { splitText } from './split-text.ts';
+
+const ellipsis = '…';
+
+/**
+ * A button label from model text: one line, at most `limit` long. A longer text is cut at a sentence or word
+ * boundary and ends with "…"; the full text stays in the store and is what the prompt gets.
+ */
+export function shortenLabel(text: string, limit: number = BUTTON_LABEL_LIMIT): string {
+  const oneLine = text.replace(/\s+/gu, ' ').trim();
+  if (oneLine.length <= limit) return oneLine;
+  const head = splitText(oneLine, limit - ellipsis.length)[0] ?? '';
+  // A dangling comma or colon before the ellipsis reads like a typo.
+  return `${head.replace(/[\s,;:–—-]+$/u, '')}${ellipsis}`;
+}

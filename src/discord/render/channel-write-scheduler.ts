@@ -1,0 +1,246 @@
+import {
+  CHANNEL_WRITE_BUDGET,
+  CHANNEL_WRITE_URGENT_RESERVE,
+  CHANNEL_WRITE_WINDOW_MS,
+  DEFAULT_EDIT_INTERVAL_MS,
+  LOW_PRIORITY_MAX_DELAY_MS,
+} from '../../constants.ts';
+import type { Logger } from '../../logger.ts';
+
+// One scheduler per channel decides when each send or edit of that channel goes out (DESIGN §4). Discord gives a
+// channel about 5 writes per 5 s, shared by sends and edits; discord.js queues anything beyond that, and a queued
+// edit only delays text players are waiting for. So the scheduler keeps the one true queue itself: newest content
+// wins, one request at a time, streaming edits spaced out, creates and final edits first, all within a budget.
+
+/** How a write may be treated: a partial edit may be merged into a later one; a final is awaited by its caller. */
+export type WriteUrgency = 'final' | 'partial' | 'background';
+
+/** The only way the scheduler reaches Discord; the discord.js adapter implements it. */
+export type MessageWritePort<Payload> = {
+  send(payload: Payload): Promise<{ id: string }>;
+  edit(messageId: string, payload: Payload): Promise<void>;
+};
+
+export type ScheduledMessage<Payload> = {
+  /**
+   * Asks for the message to show `payload`. The first write of a new message creates it. Resolves once this content
+   * or newer has landed. Rejects only for a final write that failed; other failures are logged and resolve.
+   */
+  write(payload: Payload, urgency: WriteUrgency): Promise<void>;
+  /** Discord's id of the message, once it exists. */
+  readonly id: string | undefined;
+};
+
+export type ChannelWriteScheduler = {
+  /** A message that does not exist yet: its first write is a send. */
+  newMessage<Payload>(port: MessageWritePort<Payload>): ScheduledMessage<Payload>;
+  /** A message that exists already, for example an old turn whose buttons must be disabled. */
+  existingMessage<Payload>(port: MessageWritePort<Payload>, messageId: string): ScheduledMessage<Payload>;
+  /** Resolves when nothing is waiting or in flight. */
+  whenIdle(): Promise<void>;
+  /** Discord's rate-limit headers for this channel's message bucket: with nothing remaining, writes wait for the reset. */
+  observeBucket(state: { remaining: number; resetAfterMs: number }): void;
+};
+
+export type ChannelWriteSchedulerOptions = {
+  logger: Logger;
+  /** Minimum time between streaming edits, from the start of the previous write in the channel. */
+  editIntervalMs?: number;
+  /** At most this many writes start within any window of `windowMs`. */
+  budget?: number;
+  windowMs?: number;
+  /** Budget slots streaming and background writes leave free for creates and finals. */
+  urgentReserve?: number;
+  lowPriorityMaxDelayMs?: number;
+  now?: () => number;
+};
+
+type Waiter = { urgency: WriteUrgency; resolve: () => void; reject: (error: unknown) => void };
+
+type PendingWrite = { payload: unknown; urgency: WriteUrgency; requestedAt: number; waiters: Waiter[] };
+
+type MessageState = {
+  port: MessageWritePort<unknown>;
+  id: string | undefined;
+  /** Set when the create failed: the message will never exist, so later writes fail at once. */
+  createError: { error: unknown } | undefined;
+  pending: PendingWrite | undefined;
+};
+
+type Decision = { go: MessageState } | { waitUntil: number } | null;
+
+const urgencyRank: Record<WriteUrgency, number> = { background: 0, partial: 1, final: 2 };
+
+export function createChannelWriteScheduler(options: ChannelWriteSchedulerOptions): ChannelWriteScheduler {
+  const logger = options.logger;
+  const now = options.now ?? Date.now;
+  const editIntervalMs = options.editIntervalMs ?? DEFAULT_EDIT_INTERVAL_MS;
+  const budget = options.budget ?? CHANNEL_WRITE_BUDGET;
+  const windowMs = options.windowMs ?? CHANNEL_WRITE_WINDOW_MS;
+  const streamingBudget = Math.max(1, budget - (options.urgentReserve ?? CHANNEL_WRITE_URGENT_RESERVE));
+  const lowPriorityMaxDelayMs = options.lowPriorityMaxDelayMs ?? LOW_PRIORITY_MAX_DELAY_MS;
+
+  // Messages with a pending write, in the order their pending write was first asked for (a Set keeps insertion order).
+  const waiting = new Set<MessageState>();
+  // Start times of the writes within the last window, oldest first.
+  const recentStarts: number[] = [];
+  // What Discord itself last said about the channel's bucket. Our own count cannot know writes made before we
+  // started (a restart within the window) or by another process; Discord's headers do.
+  let discordBlocksUntil = Number.NEGATIVE_INFINITY;
+  let lastStartedAt = Number.NEGATIVE_INFINITY;
+  let inFlight = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let idleWaiters: Array<() => void> = [];
+
+  function handle<Payload>(state: MessageState): ScheduledMessage<Payload> {
+    return {
+      write: (payload, urgency) => requestWrite(state, payload, urgency),
+      get id() {
+        return state.id;
+      },
+    };
+  }
+
+  function requestWrite(state: MessageState, payload: unknown, urgency: WriteUrgency): Promise<void> {
+    if (state.createError !== undefined) {
+      return urgency === 'final' ? Promise.reject(state.createError.error) : Promise.resolve();
+    }
+    const { promise, resolve, reject } = Promise.withResolvers<void>();
+    const waiter = { urgency, resolve, reject };
+    if (state.pending === undefined) {
+      state.pending = { payload, urgency, requestedAt: now(), waiters: [waiter] };
+      waiting.add(state);
+    } else {
+      // Latest wins: the content in between is never sent; whoever waited for it is served by the newer content.
+      state.pending.payload = payload;
+      if (urgencyRank[urgency] > urgencyRank[state.pending.urgency]) state.pending.urgency = urgency;
+      state.pending.waiters.push(waiter);
+    }
+    pump();
+    return promise;
+  }
+
+  function pump(): void {
+    if (inFlight) return;
+    if (timer !== undefined) {
+      clearTimeout(timer);
+      timer = undefined;
+    }
+    const at = now();
+    forgetOldStarts(at);
+    const decision = decide(at);
+    if (decision === null) {
+      notifyIdle();
+    } else if ('go' in decision) {
+      void start(decision.go, at);
+    } else {
+      timer = setTimeout(pump, Math.max(0, decision.waitUntil - at));
+    }
+  }
+
+  function decide(at: number): Decision {
+    let firstUrgent: MessageState | undefined;
+    let firstStreaming: MessageState | undefined;
+    let firstBackground: MessageState | undefined;
+    for (const state of waiting) {
+      const pending = state.pending;
+      if (pending === undefined) continue;
+      // A create is never merely "partial": until it lands, players see nothing at all.
+      if (state.id === undefined || pending.urgency === 'final') firstUrgent ??= state;
+      else if (pending.urgency === 'partial') firstStreaming ??= state;
+      else if (at - pending.requestedAt >= lowPriorityMaxDelayMs) firstStreaming ??= state;
+      else firstBackground ??= state;
+    }
+
+    if (firstUrgent !== undefined) {
+      const readyAt = Math.max(budgetFreeAt(at, budget), discordBlocksUntil);
+      return readyAt <= at ? { go: firstUrgent } : { waitUntil: readyAt };
+    }
+    const candidate = firstStreaming ?? firstBackground;
+    if (candidate === undefined) return null;
+    const readyAt = Math.max(lastStartedAt + editIntervalMs, budgetFreeAt(at, streamingBudget), discordBlocksUntil);
+    return readyAt <= at ? { go: candidate } : { waitUntil: readyAt };
+  }
+
+  /** When a write may start without more than `allowed` writes starting in any window. */
+  function budgetFreeAt(at: number, allowed: number): number {
+    if (recentStarts.length < allowed) return at;
+    return (recentStarts[recentStarts.length - allowed] ?? at) + windowMs;
+  }
+
+  function forgetOldStarts(at: number): void {
+    while (recentStarts.length > 0 && (recentStarts[0] ?? at) <= at - windowMs) recentStarts.shift();
+  }
+
+  async function start(state: MessageState, at: number): Promise<void> {
+    const pending = state.pending;
+    if (pending === undefined) return;
+    state.pending = undefined;
+    waiting.delete(state);
+    inFlight = true;
+    recentStarts.push(at);
+    lastStartedAt = at;
+    const messageId = state.id;
+    try {
+      if (messageId === undefined) {
+        const { id } = await state.port.send(pending.payload);
+        state.id = id;
+      } else {
+        await state.port.edit(messageId, pending.payload);
+      }
+      for (const waiter of pending.waiters) waiter.resolve();
+    } catch (error) {
+      reportFailure(state, pending, messageId, error);
+    } finally {
+      inFlight = false;
+      pump();
+    }
+  }
+
+  function reportFailure(state: MessageState, pending: PendingWrite, messageId: string | undefined, error: unknown): void {
+    const action = messageId === undefined ? 'send' : 'edit';
+    if (pending.urgency === 'final' || messageId === undefined) {
+      logger.error({ err: error, messageId, urgency: pending.urgency }, `channel write failed: ${action}`);
+    } else {
+      logger.warn({ err: error, messageId, urgency: pending.urgency }, `channel write failed: ${action}`);
+    }
+    const settle = (waiters: Waiter[]) => {
+      for (const waiter of waiters) {
+        if (waiter.urgency === 'final') waiter.reject(error);
+        else waiter.resolve();
+      }
+    };
+    settle(pending.waiters);
+    if (messageId === undefined) {
+      // Without a message there is nothing to edit: what was asked for meanwhile fails the same way.
+      state.createError = { error };
+      if (state.pending !== undefined) settle(state.pending.waiters);
+      state.pending = undefined;
+      waiting.delete(state);
+    }
+  }
+
+  function notifyIdle(): void {
+    const waiters = idleWaiters;
+    idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  return {
+    newMessage: <Payload>(port: MessageWritePort<Payload>) =>
+      handle<Payload>({ port: port as MessageWritePort<unknown>, id: undefined, createError: undefined, pending: undefined }),
+    existingMessage: <Payload>(port: MessageWritePort<Payload>, messageId: string) =>
+      handle<Payload>({ port: port as MessageWritePort<unknown>, id: messageId, createError: undefined, pending: undefined }),
+    observeBucket: ({ remaining, resetAfterMs }) => {
+      if (remaining > 0) return;
+      discordBlocksUntil = Math.max(discordBlocksUntil, now() + resetAfterMs);
+      if (!inFlight) pump();
+    },
+    whenIdle: () => {
+      if (!inFlight && waiting.size === 0) return Promise.resolve();
+      const { promise, resolve } = Promise.withResolvers<void>();
+      idleWaiters.push(resolve);
+      return promise;
+    },
+  };
+}

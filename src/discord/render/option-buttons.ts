@@ -1,0 +1,25 @@
+import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonComponentWithCustomId } from 'discord.js';
+import { BUTTONS_PER_ROW_LIMIT } from '../../constants.ts';
+import { encodeOptionId } from '../custom-id.ts';
+import { shortenLabel } from './button-label.ts';
+
+export type OptionRow = APIActionRowComponent<APIButtonComponentWithCustomId>;
+
+/**
+ * The option buttons of a turn, in one action row (plain API JSON, so it is sent as is and easy to inspect).
+ * Null when there is nothing to choose, because Discord refuses an empty row.
+ */
+export function buildOptionRow(turnId: string, options: readonly string[]): OptionRow | null {
+  const shown = options.slice(0, BUTTONS_PER_ROW_LIMIT);
+  if (shown.length === 0) return null;
+  return {
+    type: ComponentType.ActionRow,
+    components: shown.map((option, index) => ({
+      type: ComponentType.Button,
+      style: ButtonStyle.Primary,
+      // Discord refuses a button without a label or emoji; the option schema allows whitespace-only text.
+      label: shortenLabel(option) || `Option ${index + 1}`,
+      custom_id: encodeOptionId(turnId, index),
+    })),
+  };
+}

@@ -1,0 +1,183 @@
+import { MESSAGE_CONTENT_LIMIT, MESSAGE_SPLIT_SIZE } from '../../constants.ts';
+import type { TurnEvent, TurnSink } from '../../dm/types.ts';
+import type { Logger } from '../../logger.ts';
+import { shortenLabel } from './button-label.ts';
+import type { ChannelWriteScheduler, ScheduledMessage } from './channel-write-scheduler.ts';
+import { createMessagePort, type MessagePayload, type RenderChannel } from './discord-message-port.ts';
+import { buildOptionRow } from './option-buttons.ts';
+import { freezeOverflow, unfrozenTail } from './split-text.ts';
+import { startTyping, type TypingIndicator } from './typing-indicator.ts';
+
+// Shows one turn as one document (narrative, a blank line, the response) across as many messages as it needs.
+// Text is shown as it streams in; a message that fills up is frozen with its final text and the turn continues in a
+// new one, so a frozen message never changes again. The options become buttons on the last message.
+
+/** Behind the text while it streams, so players can tell a pause in the prose from the end of the turn. */
+export const WRITING_MARK = '\n-# ✍️ the DM is writing…';
+
+/** Discord refuses an empty message, and an empty turn should still be visibly over. */
+export const SILENT_TURN_TEXT = '*(The Dungeon Master has nothing to add.)*';
+
+const responseSeparator = '\n\n';
+/** Keeps the note short enough that text of a full piece plus the note stays within the content limit. */
+const interruptReasonLimit = 60;
+
+export type TurnRendererOptions = {
+  channel: RenderChannel;
+  scheduler: ChannelWriteScheduler;
+  turnId: string;
+  logger: Logger;
+  /** Told about every message as soon as it exists, so a crash later still knows which messages to mark. */
+  onMessageCreated?: (messageId: string) => void;
+};
+
+export type TurnRenderer = {
+  sink: TurnSink;
+  /** Shows the typing indicator at once. */
+  start(): void;
+  /** Resolves when the final text and the buttons have landed, with the turn's message ids in order. */
+  finish(): Promise<{ messageIds: string[] }>;
+  /** Shows the text so far with a visible interruption mark and no buttons. */
+  interrupt(reason: string): Promise<{ messageIds: string[] }>;
+};
+
+type RenderedMessage = { handle: ScheduledMessage<MessagePayload>; frozenContent: string | undefined };
+
+export function createTurnRenderer(options: TurnRendererOptions): TurnRenderer {
+  const { channel, scheduler, turnId, logger } = options;
+  const port = createMessagePort(channel, (messageId) => {
+    try {
+      options.onMessageCreated?.(messageId);
+    } catch (error) {
+      logger.error({ err: error, messageId }, 'onMessageCreated failed');
+    }
+  });
+
+  // Only ever appended to, which is what lets frozen pieces stay as they are.
+  let documentText = '';
+  let responseStarted = false;
+  let frozenUpTo = 0;
+  let offeredOptions: readonly string[] = [];
+  const messages: RenderedMessage[] = [];
+  // Final writes never reject here (failures are collected), so an unfinished turn leaves no unhandled rejection.
+  const finalWrites: Promise<void>[] = [];
+  const failures: unknown[] = [];
+  let typing: TypingIndicator | undefined;
+  let ending: Promise<{ messageIds: string[] }> | undefined;
+
+  function writeFinal(message: RenderedMessage, payload: MessagePayload): void {
+    finalWrites.push(message.handle.write(payload, 'final').catch((error: unknown) => void failures.push(error)));
+  }
+
+  function liveMessage(): RenderedMessage {
+    const last = messages.at(-1);
+    if (last !== undefined && last.frozenContent === undefined) return last;
+    const message: RenderedMessage = { handle: scheduler.newMessage(port), frozenContent: undefined };
+    messages.push(message);
+    return message;
+  }
+
+  function stopTyping(): void {
+    typing?.stop();
+    typing = undefined;
+  }
+
+  /** Freezes what no longer fits, and returns the text of the message still being written. */
+  function freezeFullMessages(): string {
+    const { frozen, frozenUpTo: next } = freezeOverflow(documentText, frozenUpTo, MESSAGE_SPLIT_SIZE);
+    frozenUpTo = next;
+    for (const piece of frozen) {
+      const message = liveMessage();
+      message.frozenContent = piece;
+      writeFinal(message, { content: piece, components: [] });
+    }
+    return unfrozenTail(documentText, frozenUpTo);
+  }
+
+  function showProgress(): void {
+    const tail = freezeFullMessages();
+    if (tail === '') return;
+    stopTyping();
+    void liveMessage().handle.write({ content: `${tail}${WRITING_MARK}`, components: [] }, 'partial');
+  }
+
+  function receive(event: TurnEvent): void {
+    if (ending !== undefined) return;
+    switch (event.type) {
+      case 'narrative_chunk':
+        documentText += event.content;
+        showProgress();
+        break;
+      case 'player_response_chunk':
+        if (!responseStarted && event.content.trim() !== '') {
+          responseStarted = true;
+          documentText += responseSeparator;
+        }
+        if (responseStarted) documentText += event.content;
+        showProgress();
+        break;
+      case 'player_options':
+        // The turn's text is complete once options exist: show them now rather than when the runner gets to finish().
+        offeredOptions = event.options;
+        ending = end(undefined);
+        // finish() hands the failure on later; until then it must not count as unhandled.
+        ending.catch(() => undefined);
+        break;
+      case 'metadata_update':
+        break;
+    }
+  }
+
+  /** The last write of the turn: exact text without the writing mark, and the buttons or the interruption note. */
+  async function end(interruptReason: string | undefined): Promise<{ messageIds: string[] }> {
+    stopTyping();
+    const tail = freezeFullMessages();
+    const note = interruptReason === undefined ? '' : `*(interrupted — ${shortenLabel(interruptReason, interruptReasonLimit)})*`;
+    const row = interruptReason === undefined ? buildOptionRow(turnId, offeredOptions) : null;
+    const components = row === null ? [] : [row];
+
+    const last = messages.at(-1);
+    if (tail === '' && last?.frozenContent !== undefined) {
+      // The text ended exactly where a message was frozen: the buttons or the note go on that message.
+      writeFinal(last, { content: joinParagraphs(last.frozenContent, note), components });
+    } else {
+      const content = joinParagraphs(tail, note) || SILENT_TURN_TEXT;
+      writeFinal(liveMessage(), { content, components });
+    }
+    return await settle();
+  }
+
+  async function settle(): Promise<{ messageIds: string[] }> {
+    await Promise.all(finalWrites);
+    const [failure] = failures;
+    if (failures.length > 0) throw failure;
+    return { messageIds: messages.flatMap((message) => (message.handle.id === undefined ? [] : [message.handle.id])) };
+  }
+
+  return {
+    sink(event) {
+      try {
+        receive(event);
+      } catch (error) {
+        logger.error({ err: error, eventType: event.type }, 'turn renderer failed on an event');
+      }
+    },
+    start() {
+      if (typing === undefined && messages.length === 0 && ending === undefined) typing = startTyping(channel, logger);
+    },
+    finish() {
+      ending ??= end(undefined);
+      return ending;
+    },
+    interrupt(reason) {
+      ending ??= end(reason);
+      return ending;
+    },
+  };
+}
+
+function joinParagraphs(first: string, second: string): string {
+  const joined = [first, second].filter((part) => part !== '').join('\n\n');
+  if (joined.length > MESSAGE_CONTENT_LIMIT) throw new RangeError(`message content over ${MESSAGE_CONTENT_LIMIT}`);
+  return joined;
+}

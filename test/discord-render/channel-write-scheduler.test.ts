@@ -1,0 +1,249 @@
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  createChannelWriteScheduler,
+  type ChannelWriteSchedulerOptions,
+} from '../../src/discord/render/channel-write-scheduler.ts';
+import { createSchedulerRegistry } from '../../src/discord/render/scheduler-registry.ts';
+import { createRecordingPort, maxStartsInWindow } from './recording-port.ts';
+
+const logger = pino({ level: 'silent' });
+
+function scheduler(options: Partial<ChannelWriteSchedulerOptions> = {}) {
+  return createChannelWriteScheduler({ logger, editIntervalMs: 1000, budget: 4, windowMs: 5000, urgentReserve: 1, ...options });
+}
+
+/** Streams a growing text into one message: a partial write every `everyMs` for `durationMs`, then the final. */
+async function stream(write: (text: string, final: boolean) => Promise<void>, durationMs: number, everyMs: number) {
+  let text = '';
+  for (let elapsed = 0; elapsed < durationMs; elapsed += everyMs) {
+    text += `w${elapsed} `;
+    void write(text, false);
+    await vi.advanceTimersByTimeAsync(everyMs);
+  }
+  return { text, final: write(`${text}END`, true) };
+}
+
+beforeEach(() => {
+  vi.useFakeTimers({ now: 0 });
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('channel write scheduler', () => {
+  it('creates a message with the first text at once when the channel is idle', async () => {
+    const recording = createRecordingPort({ latencyMs: 50 });
+    const message = scheduler().newMessage(recording.port);
+    const written = message.write('The tavern', 'partial');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(recording.writes).toMatchObject([{ kind: 'send', payload: 'The tavern', startedAt: 0 }]);
+    await vi.advanceTimersByTimeAsync(50);
+    await written;
+    expect(message.id).toBe('m1');
+  });
+
+  it("waits for Discord's reset when Discord says the channel's bucket is empty (writes made before a restart)", async () => {
+    const recording = createRecordingPort({ latencyMs: 10 });
+    const channel = scheduler();
+    const message = channel.newMessage(recording.port);
+    void message.write('first words', 'partial');
+    await vi.advanceTimersByTimeAsync(10);
+    // The create's response carried X-RateLimit-Remaining 0 and Reset-After 2.5 s: an earlier process used the bucket.
+    channel.observeBucket({ remaining: 0, resetAfterMs: 2500 });
+    const final = message.write('first words, then the end', 'final');
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(recording.writes).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(600);
+    await final;
+    expect(recording.writes.map((write) => [write.kind, write.startedAt])).toEqual([
+      ['send', 0],
+      ['edit', 2510],
+    ]);
+  });
+
+  it('sends only the newest content of a message: latest wins', async () => {
+    const recording = createRecordingPort({ latencyMs: 100 });
+    const message = scheduler().newMessage(recording.port);
+    void message.write('a', 'partial');
+    for (const text of ['ab', 'abc', 'abcd']) {
+      await vi.advanceTimersByTimeAsync(20);
+      void message.write(text, 'partial');
+    }
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(recording.writes.map((write) => [write.kind, write.payload, write.startedAt])).toEqual([
+      ['send', 'a', 0],
+      ['edit', 'abcd', 1000],
+    ]);
+  });
+
+  it('spaces partial edits by the interval, keeps one request in flight and never exceeds the budget', async () => {
+    const recording = createRecordingPort({ latencyMs: 120 });
+    const message = scheduler().newMessage(recording.port);
+    const { text, final } = await stream((content, isFinal) => message.write(content, isFinal ? 'final' : 'partial'), 20_000, 20);
+    await vi.advanceTimersByTimeAsync(10_000);
+    await final;
+
+    const partialEdits = recording.writes.slice(1, -1);
+    expect(partialEdits.length).toBeGreaterThan(5);
+    const starts = recording.writes.map((write) => write.startedAt);
+    for (let index = 1; index < starts.length - 1; index += 1) {
+      expect((starts[index] ?? 0) - (starts[index - 1] ?? 0)).toBeGreaterThanOrEqual(1000);
+    }
+    expect(recording.maxInFlight).toBe(1);
+    expect(maxStartsInWindow(recording.writes, 5000)).toBeLessThanOrEqual(4);
+    expect(recording.writes.at(-1)?.payload).toBe(`${text}END`);
+  });
+
+  it('sends a final edit without waiting for the streaming interval', async () => {
+    const recording = createRecordingPort({ latencyMs: 10 });
+    const message = scheduler().newMessage(recording.port);
+    void message.write('a', 'partial');
+    await vi.advanceTimersByTimeAsync(300);
+    void message.write('ab', 'partial');
+    const final = message.write('abc.', 'final');
+    await vi.advanceTimersByTimeAsync(10);
+    await final;
+    expect(recording.writes.map((write) => [write.payload, write.startedAt])).toEqual([
+      ['a', 0],
+      ['abc.', 300],
+    ]);
+  });
+
+  it('keeps the budget even for a burst of creates and finals, and sends every one with its exact content', async () => {
+    const recording = createRecordingPort({ latencyMs: 30 });
+    const channel = scheduler();
+    const finals: Promise<void>[] = [];
+    for (let index = 0; index < 10; index += 1) {
+      finals.push(channel.newMessage(recording.port).write(`piece ${index}`, 'final'));
+    }
+    await vi.advanceTimersByTimeAsync(20_000);
+    await Promise.all(finals);
+    expect(recording.writes.map((write) => write.payload)).toEqual(Array.from({ length: 10 }, (_, index) => `piece ${index}`));
+    expect(maxStartsInWindow(recording.writes, 5000)).toBe(4);
+    expect(recording.writes.slice(0, 4).map((write) => write.startedAt)).toEqual([0, 30, 60, 90]);
+    expect(recording.writes[4]?.startedAt).toBe(5000);
+  });
+
+  it('leaves a budget slot free for finals while streaming', async () => {
+    const recording = createRecordingPort();
+    const channel = scheduler({ editIntervalMs: 100 });
+    const streaming = channel.newMessage(recording.port);
+    for (let tick = 0; tick < 10; tick += 1) {
+      void streaming.write(`text ${tick}`, 'partial');
+      await vi.advanceTimersByTimeAsync(100);
+    }
+    // Three writes in the window (create + 2 edits); the fourth slot is kept for this final.
+    expect(recording.writes.length).toBe(3);
+    const other = channel.newMessage(recording.port);
+    const final = other.write('urgent', 'final');
+    await vi.advanceTimersByTimeAsync(0);
+    await final;
+    expect(recording.writes.at(-1)).toMatchObject({ kind: 'send', payload: 'urgent', startedAt: 1000 });
+  });
+
+  it('sends finals and creates first, then partial edits, then low-priority writes', async () => {
+    const recording = createRecordingPort({ latencyMs: 10 });
+    const channel = scheduler();
+    const streaming = channel.newMessage(recording.port);
+    const oldTurn = channel.existingMessage(recording.port, 'old');
+    const finished = channel.newMessage(recording.port);
+    void streaming.write('first words', 'partial');
+    void finished.write('earlier text', 'partial');
+    await vi.advanceTimersByTimeAsync(6000);
+    recording.writes.length = 0;
+
+    // While another write is in flight, everything below has to wait and be ordered.
+    void channel.newMessage(recording.port).write('in flight', 'final');
+    void streaming.write('first words and more', 'partial');
+    void oldTurn.write('disabled buttons', 'background');
+    void streaming.write('first words and more still', 'partial');
+    void finished.write('earlier text, final', 'final');
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(recording.writes.map((write) => write.payload)).toEqual([
+      'in flight',
+      'earlier text, final',
+      'first words and more still',
+      'disabled buttons',
+    ]);
+  });
+
+  it('lets a low-priority write through after its maximum delay even while streaming goes on', async () => {
+    const recording = createRecordingPort({ latencyMs: 10 });
+    const channel = scheduler({ lowPriorityMaxDelayMs: 3000 });
+    const streaming = channel.newMessage(recording.port);
+    const oldTurn = channel.existingMessage(recording.port, 'old');
+    void streaming.write('start', 'partial');
+    await vi.advanceTimersByTimeAsync(0);
+    void oldTurn.write('disabled buttons', 'background');
+    const { final } = await stream((content, isFinal) => streaming.write(content, isFinal ? 'final' : 'partial'), 8000, 50);
+    await vi.advanceTimersByTimeAsync(10_000);
+    await final;
+    const background = recording.writes.find((write) => write.payload === 'disabled buttons');
+    expect(background?.startedAt).toBeGreaterThanOrEqual(3000);
+    expect(background?.startedAt).toBeLessThan(8000);
+  });
+
+  it('rejects a failed final write, but only logs a failed partial edit and carries on', async () => {
+    const failing = new Set(['boom partial', 'boom final']);
+    const recording = createRecordingPort({
+      fail: (write) => (failing.has(write.payload) ? new Error(`50013 Missing Permissions: ${write.payload}`) : undefined),
+    });
+    const message = scheduler().newMessage(recording.port);
+    const hello = message.write('hello', 'partial');
+    await vi.advanceTimersByTimeAsync(1000);
+    await hello;
+    const partial = message.write('boom partial', 'partial');
+    await vi.advanceTimersByTimeAsync(0);
+    await expect(partial).resolves.toBeUndefined();
+    const final = message.write('boom final', 'final');
+    const rejection = expect(final).rejects.toThrow('50013');
+    await vi.advanceTimersByTimeAsync(0);
+    await rejection;
+    const retry = message.write('fine', 'final');
+    await vi.advanceTimersByTimeAsync(0);
+    await expect(retry).resolves.toBeUndefined();
+    expect(recording.writes.map((write) => [write.payload, write.failed])).toEqual([
+      ['hello', false],
+      ['boom partial', true],
+      ['boom final', true],
+      ['fine', false],
+    ]);
+  });
+
+  it('fails every later final of a message whose create failed, without sending anything', async () => {
+    const recording = createRecordingPort({ latencyMs: 10, fail: (write) => (write.kind === 'send' ? new Error('10003 Unknown Channel') : undefined) });
+    const message = scheduler().newMessage(recording.port);
+    const first = message.write('hello', 'partial');
+    const queuedFinal = message.write('hello world', 'final');
+    const rejection = expect(queuedFinal).rejects.toThrow('10003');
+    await vi.advanceTimersByTimeAsync(10);
+    await expect(first).resolves.toBeUndefined();
+    await rejection;
+    await expect(message.write('again', 'final')).rejects.toThrow('10003');
+    expect(recording.writes.length).toBe(1);
+  });
+
+  it('waits for writes to land in whenIdle', async () => {
+    const recording = createRecordingPort({ latencyMs: 40 });
+    const channel = scheduler();
+    void channel.newMessage(recording.port).write('one', 'final');
+    let idle = false;
+    void channel.whenIdle().then(() => {
+      idle = true;
+    });
+    await vi.advanceTimersByTimeAsync(20);
+    expect(idle).toBe(false);
+    await vi.advanceTimersByTimeAsync(20);
+    expect(idle).toBe(true);
+  });
+});
+
+describe('scheduler registry', () => {
+  it('hands out one scheduler per channel', () => {
+    const registry = createSchedulerRegistry({ logger });
+    expect(registry.getScheduler('1')).toBe(registry.getScheduler('1'));
+    expect(registry.getScheduler('1')).not.toBe(registry.getScheduler('2'));
+  });
+});

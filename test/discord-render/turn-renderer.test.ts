@@ -1,0 +1,177 @@
+import type { MessageCreateOptions, MessageEditOptions } from 'discord.js';
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { TurnEvent } from '../../src/dm/types.ts';
+import { createChannelWriteScheduler } from '../../src/discord/render/channel-write-scheduler.ts';
+import type { RenderChannel } from '../../src/discord/render/discord-message-port.ts';
+import { SILENT_TURN_TEXT, WRITING_MARK, createTurnRenderer } from '../../src/discord/render/turn-renderer.ts';
+import { maxStartsInWindow } from './recording-port.ts';
+
+// The renderer against a stand-in for the channel that only keeps what a player would see. The real discord.js
+// client against the Discord emulator is in turn-renderer.e2e.test.ts.
+
+const logger = pino({ level: 'silent' });
+const timestamp = '2025-01-15T10:30:00.000Z';
+
+type ChannelRequest = { kind: 'send' | 'edit' | 'typing'; at: number; messageId?: string; body?: MessageCreateOptions | MessageEditOptions };
+
+function createFakeChannel(options: { failSends?: boolean } = {}) {
+  const requests: ChannelRequest[] = [];
+  const messages = new Map<string, { content: string; components: unknown[] }>();
+  let nextId = 100;
+  const channel: RenderChannel = {
+    id: 'channel-1',
+    async send(body) {
+      const id = String(nextId);
+      nextId += 1;
+      requests.push({ kind: 'send', at: Date.now(), messageId: id, body });
+      if (options.failSends === true) throw new Error('50013 Missing Permissions');
+      messages.set(id, { content: body.content ?? '', components: [...(body.components ?? [])] });
+      return { id };
+    },
+    async sendTyping() {
+      requests.push({ kind: 'typing', at: Date.now() });
+    },
+    messages: {
+      async edit(messageId, body) {
+        requests.push({ kind: 'edit', at: Date.now(), messageId, body });
+        const message = messages.get(messageId);
+        if (message === undefined) throw new Error('10008 Unknown Message');
+        if (typeof body.content === 'string') message.content = body.content;
+        if (body.components !== undefined) message.components = [...body.components];
+      },
+    },
+  };
+  return { channel, requests, messages };
+}
+
+function narrativeParagraphs(length: number): string {
+  const sentence = 'The lantern gutters as wind slips through the broken shutters of the old mill. ';
+  let text = '';
+  for (let paragraph = 0; text.length < length; paragraph += 1) {
+    text += `${sentence.repeat(4 + (paragraph % 3)).trim()}\n\n`;
+  }
+  return text.slice(0, length);
+}
+
+function chunks(text: string, size: number): string[] {
+  const result: string[] = [];
+  for (let index = 0; index < text.length; index += size) result.push(text.slice(index, index + size));
+  return result;
+}
+
+const withoutWhitespace = (text: string) => text.replace(/\s+/gu, '');
+
+beforeEach(() => {
+  vi.useFakeTimers({ now: 0 });
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('turn renderer', () => {
+  it('streams a long turn into several messages and ends with exact text and the buttons on the last one', async () => {
+    const fake = createFakeChannel();
+    const created: string[] = [];
+    const scheduler = createChannelWriteScheduler({ logger });
+    const renderer = createTurnRenderer({ channel: fake.channel, scheduler, turnId: 'turn1', logger, onMessageCreated: (id) => created.push(id) });
+    const narrative = narrativeParagraphs(5000);
+    const response = 'You notice a hooded figure in the corner, @everyone turns to look. <@123> nods.';
+    const options = ['Approach the hooded figure', 'Order a drink and observe', 'Search for exits', `Climb ${'up and '.repeat(20)}away`];
+
+    renderer.start();
+    expect(fake.requests[0]?.kind).toBe('typing');
+    const emit = (event: TurnEvent) => void renderer.sink(event);
+    for (const delta of chunks(narrative, 5)) {
+      emit({ type: 'narrative_chunk', content: delta, is_final: false, timestamp });
+      await vi.advanceTimersByTimeAsync(20);
+    }
+    emit({ type: 'narrative_chunk', content: '', is_final: true, timestamp });
+    for (const delta of chunks(response, 7)) {
+      emit({ type: 'player_response_chunk', content: delta, is_final: false, timestamp });
+      await vi.advanceTimersByTimeAsync(20);
+    }
+    emit({ type: 'player_response_chunk', content: '', is_final: true, timestamp });
+    emit({ type: 'player_options', options, timestamp });
+    const finished = renderer.finish();
+    await vi.advanceTimersByTimeAsync(10_000);
+    const { messageIds } = await finished;
+
+    expect(messageIds.length).toBe(3);
+    expect(created).toEqual(messageIds);
+    const shown = messageIds.map((id) => fake.messages.get(id));
+    for (const message of shown) {
+      expect(message?.content.length).toBeLessThanOrEqual(1900);
+      expect(message?.content).not.toContain(WRITING_MARK.trim());
+    }
+    expect(withoutWhitespace(shown.map((message) => message?.content).join(''))).toBe(withoutWhitespace(narrative + response));
+    expect(shown[2]?.content.endsWith(response)).toBe(true);
+    expect(shown.slice(0, 2).every((message) => message?.components.length === 0)).toBe(true);
+    const buttons = (shown[2]?.components[0] as { components: Array<{ label: string; custom_id: string }> }).components;
+    expect(buttons.map((button) => button.custom_id)).toEqual(['dm:opt:turn1:0', 'dm:opt:turn1:1', 'dm:opt:turn1:2', 'dm:opt:turn1:3']);
+    expect(buttons[3]?.label.length).toBeLessThanOrEqual(80);
+
+    const writes = fake.requests.filter((request) => request.kind !== 'typing');
+    const partialEdits = writes.filter((request) => request.kind === 'edit' && request.body?.content?.endsWith(WRITING_MARK));
+    expect(partialEdits.length).toBeGreaterThan(5);
+    expect(maxStartsInWindow(writes.map((write) => ({ startedAt: write.at })), 5000)).toBeLessThanOrEqual(4);
+    for (const write of writes) {
+      expect(write.body?.allowedMentions).toEqual({ parse: [], repliedUser: false });
+      expect((write.body?.content ?? '').length).toBeLessThanOrEqual(2000);
+    }
+    // The first words go out at once, not one interval later.
+    expect(writes[0]).toMatchObject({ kind: 'send', at: 0 });
+  });
+
+  it('refreshes the typing indicator until the first text appears', async () => {
+    const fake = createFakeChannel();
+    const renderer = createTurnRenderer({ channel: fake.channel, scheduler: createChannelWriteScheduler({ logger }), turnId: 't', logger });
+    renderer.start();
+    await vi.advanceTimersByTimeAsync(17_000);
+    expect(fake.requests.filter((request) => request.kind === 'typing').map((request) => request.at)).toEqual([0, 8000, 16000]);
+    renderer.sink({ type: 'narrative_chunk', content: 'Rain.', is_final: false, timestamp });
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(fake.requests.filter((request) => request.kind === 'typing')).toHaveLength(3);
+  });
+
+  it('shows a short italic line with the buttons when the model said nothing', async () => {
+    const fake = createFakeChannel();
+    const renderer = createTurnRenderer({ channel: fake.channel, scheduler: createChannelWriteScheduler({ logger }), turnId: 't', logger });
+    renderer.start();
+    renderer.sink({ type: 'narrative_chunk', content: '  ', is_final: true, timestamp });
+    renderer.sink({ type: 'player_response_chunk', content: '', is_final: true, timestamp });
+    renderer.sink({ type: 'player_options', options: ['a', 'b', 'c'], timestamp });
+    const { messageIds } = await renderer.finish();
+    expect(messageIds).toHaveLength(1);
+    const message = fake.messages.get(messageIds[0] ?? '');
+    expect(message?.content).toBe(SILENT_TURN_TEXT);
+    expect(message?.components).toHaveLength(1);
+  });
+
+  it('marks an interrupted turn and shows no buttons', async () => {
+    const fake = createFakeChannel();
+    const renderer = createTurnRenderer({ channel: fake.channel, scheduler: createChannelWriteScheduler({ logger }), turnId: 't', logger });
+    renderer.sink({ type: 'narrative_chunk', content: 'The bridge sways', is_final: false, timestamp });
+    await vi.advanceTimersByTimeAsync(300);
+    renderer.sink({ type: 'narrative_chunk', content: ' over the chasm', is_final: false, timestamp });
+    const interrupted = renderer.interrupt('stopped by the GM');
+    await vi.advanceTimersByTimeAsync(100);
+    const { messageIds } = await interrupted;
+    const message = fake.messages.get(messageIds[0] ?? '');
+    expect(message?.content).toBe('The bridge sways over the chasm\n\n*(interrupted — stopped by the GM)*');
+    expect(message?.components).toEqual([]);
+    // Later events and a second end change nothing.
+    renderer.sink({ type: 'narrative_chunk', content: ' more', is_final: false, timestamp });
+    await expect(renderer.finish()).resolves.toEqual({ messageIds });
+  });
+
+  it('reports a failed final write through finish()', async () => {
+    const fake = createFakeChannel({ failSends: true });
+    const renderer = createTurnRenderer({ channel: fake.channel, scheduler: createChannelWriteScheduler({ logger }), turnId: 't', logger });
+    renderer.sink({ type: 'narrative_chunk', content: 'Hello', is_final: true, timestamp });
+    renderer.sink({ type: 'player_options', options: ['a', 'b', 'c'], timestamp });
+    await vi.advanceTimersByTimeAsync(0);
+    await expect(renderer.finish()).rejects.toThrow('50013');
+  });
+});

@@ -60,7 +60,7 @@ const environmentSchema = z.object({
     .min(0, 'expected 0 or more')
     .max(10, 'expected at most 10')
     .default(2),
-  SHUTDOWN_GRACE_MS: positiveMilliseconds(8000),
+  SHUTDOWN_GRACE_MS: positiveMilliseconds(6000),
 });
 
 export type Config = {

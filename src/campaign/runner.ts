@@ -8,7 +8,7 @@ import { buildTurnContext } from './build-turn-context.ts';
 import { joinParty } from './join-party.ts';
 import type { PresenterFactory } from './presenter.ts';
 import { createTurnId } from './turn-id.ts';
-import type { Campaign, CampaignStore, StoredTurn } from './types.ts';
+import type { Campaign, CampaignStore, OptionSet, StoredTurn } from './types.ts';
 import { explainTurnFailure } from './explain-turn-failure.ts';
 import { foldOldTurns, type Summariser } from './fold-old-turns.ts';
 
@@ -47,6 +47,8 @@ type ChannelState = {
   previousMetadata: Promise<unknown>;
   /** Actions of a turn that failed: answered together with the next action rather than lost. */
   carriedOver: PlayerAction[];
+  /** The tail of this channel's incoming actions, each waiting for the one before. */
+  intake: Promise<void>;
 };
 
 type RunnerDependencies = {
@@ -75,19 +77,30 @@ export function createCampaignRunner(dependencies: RunnerDependencies): Campaign
         controller: null,
         previousMetadata: Promise.resolve(),
         carriedOver: [],
+        intake: Promise.resolve(),
       };
       channels.set(channelId, state);
     }
     return state;
   }
 
-  async function submit(input: { channelId: string; action: PlayerAction }): Promise<SubmitOutcome> {
+  /** Actions of a channel are taken one after another, so the batch keeps the order in which players wrote. */
+  function submit(input: { channelId: string; action: PlayerAction }): Promise<SubmitOutcome> {
+    const state = stateOf(input.channelId);
+    const outcome = state.intake.then(() => takeAction(input, state));
+    state.intake = outcome.then(
+      () => undefined,
+      () => undefined,
+    );
+    return outcome;
+  }
+
+  async function takeAction(input: { channelId: string; action: PlayerAction }, state: ChannelState): Promise<SubmitOutcome> {
     if (shuttingDown) return { status: 'shutting_down' };
     if (input.action.text.length > MAX_ACTION_CHARACTERS) return { status: 'too_long', limit: MAX_ACTION_CHARACTERS };
     const campaign = await store.getCampaign(input.channelId);
     if (campaign === undefined || campaign.status !== 'active') return { status: 'not_active', campaign };
     if (shuttingDown) return { status: 'shutting_down' };
-    const state = stateOf(input.channelId);
     if (state.batch.add(input.action) === 'full') return { status: 'full' };
     if (state.running !== null) return { status: 'queued', position: state.batch.size };
     drain(input.channelId, state);
@@ -141,7 +154,7 @@ export function createCampaignRunner(dependencies: RunnerDependencies): Campaign
       finishedAt: null,
     };
     await store.saveTurn(turn);
-    await retirePreviousOptions(recentTurns, actions);
+    const previousOptions = await retirePreviousOptions(recentTurns, actions);
 
     const presenter = presenters.create({
       channelId,
@@ -175,6 +188,7 @@ export function createCampaignRunner(dependencies: RunnerDependencies): Campaign
       if (lastMessageId !== undefined) {
         await store.saveOptionSet({ turnId, channelId, messageId: lastMessageId, options: result.options, chosen: null, live: true });
       }
+      if (previousOptions !== undefined) await store.saveOptionSet({ ...previousOptions, live: false });
       await store.saveCampaign({ ...campaign, turnCount: completed.number, updatedAt: new Date().toISOString() });
       turnLogger.info({ timings: result.timings, messages: messageIds.length }, 'turn delivered');
       state.previousMetadata = result.metadata.then(async (metadata) => {
@@ -207,15 +221,21 @@ export function createCampaignRunner(dependencies: RunnerDependencies): Campaign
     }
   }
 
-  async function retirePreviousOptions(recentTurns: StoredTurn[], actions: PlayerAction[]): Promise<void> {
+  /**
+   * The previous turn's buttons are disabled in Discord as this turn starts (the chosen one marked), but its options
+   * stay accepted until this turn has delivered new ones: a click that raced the disabling joins the next batch, like
+   * a message written during the turn. Returns the option set to close once this turn is delivered.
+   */
+  async function retirePreviousOptions(recentTurns: StoredTurn[], actions: PlayerAction[]): Promise<OptionSet | undefined> {
     const previous = recentTurns.filter((turn) => turn.status === 'complete').at(-1);
-    if (previous === undefined) return;
+    if (previous === undefined) return undefined;
     const optionSet = await store.getOptionSet(previous.turnId);
-    if (optionSet === undefined || !optionSet.live) return;
+    if (optionSet === undefined || !optionSet.live) return undefined;
     const chosen = actions.find((action) => action.choice?.turnId === previous.turnId)?.choice?.index ?? null;
-    const retired = { ...optionSet, live: false, chosen };
+    const retired = { ...optionSet, chosen };
     await store.saveOptionSet(retired);
     presenters.retireOptions(retired);
+    return retired;
   }
 
   async function storeMetadata(turn: StoredTurn, metadata: SceneMetadata | null, turnLogger: Logger): Promise<void> {

@@ -52,7 +52,7 @@ export type OptionSet = {
   options: string[];
   /** Index of the option that was chosen, once the next turn has started. */
   chosen: number | null;
-  /** Whether these buttons still start a turn (only the newest turn's do). */
+  /** Whether a click still counts: until the next turn has delivered its own options. */
   live: boolean;
 };
 

@@ -1,0 +1,41 @@
+import { ApplicationCommandOptionType, InteractionContextType, MessageFlags } from 'discord.js';
+import { refusalFor } from '../src/discord/describe-submit.ts';
+import { playerName } from '../src/discord/player-name.ts';
+import type { SlashCommand } from '../src/discord/command-types.ts';
+
+export const act: SlashCommand = {
+  data: {
+    name: 'act',
+    description: 'Tell the DM what your character does',
+    contexts: [InteractionContextType.Guild],
+    options: [
+      {
+        type: ApplicationCommandOptionType.String,
+        name: 'action',
+        description: 'What your character does or says',
+        required: true,
+        min_length: 1,
+        max_length: 2000,
+      },
+    ],
+  },
+  async execute(interaction, { runner }) {
+    const text = interaction.options.getString('action', true).trim();
+    const name = playerName(interaction.user, interaction.inCachedGuild() ? interaction.member : null);
+    if (text === '') {
+      await interaction.reply({ content: 'Write what your character does, for example `/act action: I open the door`.', flags: MessageFlags.Ephemeral });
+      return;
+    }
+    const outcome = await runner.submit({
+      channelId: interaction.channelId,
+      action: { playerId: interaction.user.id, playerName: name, text, source: 'command' },
+    });
+    const refusal = refusalFor(outcome);
+    if (refusal !== null) {
+      await interaction.reply({ content: refusal, flags: MessageFlags.Ephemeral });
+      return;
+    }
+    const queued = outcome.status === 'queued' ? '\n-# The DM will answer this with the next turn.' : '';
+    await interaction.reply({ content: `**${name}**: ${text}${queued}` });
+  },
+};

@@ -1,0 +1,77 @@
+import { once } from 'node:events';
+import { Events } from 'discord.js';
+import { commands } from '../commands/index.ts';
+import { createCampaignStore } from './campaign/keyv-campaign-store.ts';
+import { createCampaignRunner, type CampaignRunner } from './campaign/runner.ts';
+import type { Summariser } from './campaign/fold-old-turns.ts';
+import type { CampaignStore } from './campaign/types.ts';
+import type { Config } from './config.ts';
+import { createDiscordClient } from './discord/create-client.ts';
+import { createDiscordPresenters } from './discord/discord-presenters.ts';
+import { createInteractionRouter } from './discord/interaction-router.ts';
+import { createMessageIntake } from './discord/message-intake.ts';
+import { safeListener } from './discord/safe-listener.ts';
+import { createOrchestrator } from './dm/orchestrator.ts';
+import { foldIntoSummary } from './dm/summarise.ts';
+import { createLlmClient } from './llm/create-llm-client.ts';
+import type { Logger } from './logger.ts';
+
+/** How long the gateway may take to become ready before start-up is declared failed. */
+const READY_TIMEOUT_MS = 60_000;
+
+export type RunningBot = {
+  store: CampaignStore;
+  runner: CampaignRunner;
+  /** Takes no new actions, lets running turns finish (up to the grace period), then closes everything. */
+  stop(): Promise<void>;
+};
+
+/** Builds every service and hands each one what it needs; nothing here is global. */
+export async function startBot(config: Config, logger: Logger): Promise<RunningBot> {
+  const store = await createCampaignStore({ url: config.store.url, logger });
+  const llm = createLlmClient({ ...config.llm, logger });
+  const orchestrator = createOrchestrator({ llm, models: config.llm.models, logger });
+  const client = createDiscordClient({ apiUrl: config.discord.apiUrl, logger });
+  const presenters = createDiscordPresenters({ client, logger, editIntervalMs: config.editIntervalMs });
+  const summarise: Summariser = (input) => foldIntoSummary({ llm, model: config.llm.models.metadata, ...input });
+  const runner = createCampaignRunner({ store, orchestrator, presenters, logger, streaming: config.streaming, summarise });
+
+  const routeInteraction = createInteractionRouter({
+    commands,
+    services: { store, runner, logger, gmRoleNames: config.discord.gmRoleNames },
+    logger,
+  });
+  const takeMessage = createMessageIntake({
+    runner,
+    notify: (channelId, text) => void presenters.notice(channelId, text).catch(() => undefined),
+  });
+  client.on(Events.InteractionCreate, safeListener(logger, Events.InteractionCreate, routeInteraction));
+  client.on(Events.MessageCreate, safeListener(logger, Events.MessageCreate, takeMessage));
+
+  try {
+    const ready = once(client, Events.ClientReady, { signal: AbortSignal.timeout(READY_TIMEOUT_MS) });
+    await client.login(config.discord.token);
+    await ready;
+  } catch (error) {
+    await client.destroy();
+    await store.close();
+    throw error;
+  }
+  logger.info({ user: client.user?.tag, guilds: client.guilds.cache.size }, 'connected to Discord');
+  await runner.recover();
+
+  let stopping: Promise<void> | undefined;
+  return {
+    store,
+    runner,
+    stop() {
+      stopping ??= (async () => {
+        await runner.shutdown(config.shutdownGraceMs);
+        await presenters.drain();
+        await client.destroy();
+        await store.close();
+      })();
+      return stopping;
+    },
+  };
+}

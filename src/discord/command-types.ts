@@ -1,0 +1,18 @@
+import type { ChatInputCommandInteraction, RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord.js';
+import type { Logger } from 'pino';
+import type { CampaignRunner } from '../campaign/runner.ts';
+import type { CampaignStore } from '../campaign/types.ts';
+
+/** What a command needs, handed in by src/index.ts: importing a command starts nothing. */
+export type CommandServices = {
+  store: CampaignStore;
+  runner: CampaignRunner;
+  logger: Logger;
+  gmRoleNames: string[];
+};
+
+export type SlashCommand = {
+  /** Plain JSON, exactly what `deploy-commands` sends to Discord. */
+  data: RESTPostAPIChatInputApplicationCommandsJSONBody;
+  execute(interaction: ChatInputCommandInteraction, services: CommandServices): Promise<void>;
+};

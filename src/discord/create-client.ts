@@ -1,0 +1,18 @@
+import { Client, GatewayIntentBits, RESTEvents } from 'discord.js';
+import type { Logger } from 'pino';
+
+export function createDiscordClient(input: { apiUrl: string; logger: Logger }): Client {
+  const client = new Client({
+    // Message Content is privileged: it must also be switched on in the Developer Portal.
+    intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent],
+    // Model text must never ping anyone, and edits without allowed_mentions are parsed again.
+    allowedMentions: { parse: [], repliedUser: false },
+    rest: { api: input.apiUrl },
+  });
+  client.rest.on(RESTEvents.RateLimited, (info) =>
+    input.logger.warn({ route: info.route, timeToReset: info.timeToReset, limit: info.limit, global: info.global }, 'Discord rate limit reached'),
+  );
+  client.on('error', (error) => input.logger.error({ err: error }, 'Discord client error'));
+  client.on('warn', (message) => input.logger.warn({ message }, 'Discord client warning'));
+  return client;
+}

@@ -1,0 +1,95 @@
+import { RESTEvents, type Client } from 'discord.js';
+import type { PresenterFactory } from '../campaign/presenter.ts';
+import type { Logger } from '../logger.ts';
+import { buildRetiredOptionRows } from './render/disable-buttons.ts';
+import { createMessagePort, type RenderChannel } from './render/discord-message-port.ts';
+import { createSchedulerRegistry } from './render/scheduler-registry.ts';
+import { createTurnRenderer, WRITING_MARK } from './render/turn-renderer.ts';
+
+export type DiscordPresenters = PresenterFactory & {
+  /** Resolves when every channel's writes have landed (used at shutdown). */
+  drain(): Promise<void>;
+};
+
+/**
+ * The campaign runner's view of Discord. Every write of a channel (turn text, notices, disabled buttons) goes
+ * through that channel's one scheduler, so together they never overrun the channel's budget.
+ */
+export function createDiscordPresenters(input: { client: Client; logger: Logger; editIntervalMs: number }): DiscordPresenters {
+  const { client, logger } = input;
+  const schedulers = createSchedulerRegistry({ logger, editIntervalMs: input.editIntervalMs });
+  const usedChannels = new Set<string>();
+
+  // Discord's own count of the channel bucket reaches every scheduler, so writes made before a restart, within the
+  // same 5 s, are respected too (our own count starts empty with the process).
+  client.rest.on(RESTEvents.Response, (request, response) => {
+    const channelId = /^\/channels\/(\d+)\/messages/.exec(request.path)?.[1];
+    if (channelId === undefined) return;
+    const remaining = Number(response.headers.get('x-ratelimit-remaining'));
+    const resetAfterSeconds = Number(response.headers.get('x-ratelimit-reset-after'));
+    if (!Number.isFinite(remaining) || !Number.isFinite(resetAfterSeconds)) return;
+    schedulers.getScheduler(channelId).observeBucket({ remaining, resetAfterMs: resetAfterSeconds * 1000 });
+  });
+
+  function channelFor(channelId: string): RenderChannel {
+    const channel = client.channels.cache.get(channelId);
+    if (channel === undefined || !channel.isSendable() || !('messages' in channel)) {
+      throw new Error(`channel ${channelId} is not a cached text channel`);
+    }
+    usedChannels.add(channelId);
+    return channel as unknown as RenderChannel;
+  }
+
+  return {
+    create({ channelId, turnId, onMessageCreated }) {
+      return createTurnRenderer({
+        channel: channelFor(channelId),
+        scheduler: schedulers.getScheduler(channelId),
+        turnId,
+        logger: logger.child({ channelId, turnId }),
+        onMessageCreated,
+      });
+    },
+
+    retireOptions(optionSet) {
+      try {
+        const components = buildRetiredOptionRows(optionSet.turnId, optionSet.options, optionSet.chosen);
+        const port = createMessagePort(channelFor(optionSet.channelId));
+        const message = schedulers.getScheduler(optionSet.channelId).existingMessage(port, optionSet.messageId);
+        // Competes like a streaming edit: the new turn's first words still go first (a create is urgent), and the
+        // stale buttons are gone about a second later rather than after the whole turn.
+        void message.write({ components }, 'partial');
+      } catch (error) {
+        logger.warn({ err: error, turnId: optionSet.turnId }, 'could not disable the buttons of an old turn');
+      }
+    },
+
+    async markInterrupted({ channelId, messageIds, reason }) {
+      const channel = channelFor(channelId);
+      const discordChannel = client.channels.cache.get(channelId);
+      if (discordChannel === undefined || !discordChannel.isTextBased()) return;
+      const scheduler = schedulers.getScheduler(channelId);
+      const port = createMessagePort(channel);
+      for (const messageId of messageIds) {
+        try {
+          const message = await discordChannel.messages.fetch(messageId);
+          const text = message.content.replace(WRITING_MARK, '').trimEnd();
+          const note = `*(${reason})*`;
+          const content = text.endsWith(note) ? text : `${text}\n\n${note}`.trim();
+          await scheduler.existingMessage(port, messageId).write({ content: content.slice(0, 2000), components: [] }, 'final');
+        } catch (error) {
+          logger.warn({ err: error, channelId, messageId }, 'could not mark an interrupted message');
+        }
+      }
+    },
+
+    async notice(channelId, text) {
+      const port = createMessagePort(channelFor(channelId));
+      await schedulers.getScheduler(channelId).newMessage(port).write({ content: text, components: [] }, 'final');
+    },
+
+    async drain() {
+      await Promise.all([...usedChannels].map((channelId) => schedulers.getScheduler(channelId).whenIdle()));
+    },
+  };
+}

@@ -1,0 +1,17 @@
+import { MessageFlags, type RepliableInteraction } from 'discord.js';
+import type { Logger } from 'pino';
+import { UserFacingError } from '../errors.ts';
+
+const GENERIC_FAILURE = 'Something went wrong on our side. The GM can try again in a moment.';
+
+/** A UserFacingError is shown as it is; anything else is logged and the user gets a short generic line. */
+export async function replyWithError(interaction: RepliableInteraction, error: unknown, logger: Logger): Promise<void> {
+  const content = error instanceof UserFacingError ? error.message : GENERIC_FAILURE;
+  if (!(error instanceof UserFacingError)) logger.error({ err: error, interactionId: interaction.id }, 'interaction failed');
+  try {
+    if (interaction.deferred || interaction.replied) await interaction.followUp({ content, flags: MessageFlags.Ephemeral });
+    else await interaction.reply({ content, flags: MessageFlags.Ephemeral });
+  } catch (replyError) {
+    logger.warn({ err: replyError, interactionId: interaction.id }, 'could not tell the user about an error');
+  }
+}

@@ -1,0 +1,81 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { startBot, type RunningBot } from '../../src/app.ts';
+import { parseConfig, type Config } from '../../src/config.ts';
+import { dmResponder, type DmScript } from '../support/dm-script.ts';
+import { startDiscordEmulator, type DiscordEmulator, type MessageSnapshot } from '../support/discord-emulator/index.ts';
+import { startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai.ts';
+
+// The whole product on loopback: the real bot (discord.js, openai SDK, SQLite) against the Discord emulator and the
+// fake OpenAI server. Tests act as players and GMs through the emulator and read what players would see.
+
+export type BotWorld = {
+  discord: DiscordEmulator;
+  openai: FakeOpenAi;
+  bot: RunningBot;
+  config: Config;
+  /** Stops the bot as SIGTERM would and starts a new one on the same store and the same Discord. */
+  restart(): Promise<void>;
+  close(): Promise<void>;
+  /** The bot's messages in a channel, oldest first (players' own messages left out). */
+  botMessages(channel: string): MessageSnapshot[];
+};
+
+export async function startBotWorld(options: { script?: DmScript; environment?: Record<string, string> } = {}): Promise<BotWorld> {
+  const discord = await startDiscordEmulator();
+  const openai = await startFakeOpenAi();
+  openai.respondWith(dmResponder(options.script));
+  const directory = await mkdtemp(join(tmpdir(), 'dm-e2e-'));
+  const parsed = parseConfig({
+    DISCORD_TOKEN: discord.token,
+    DISCORD_API_URL: discord.apiUrl,
+    OPENAI_BASE_URL: openai.url,
+    STORE_URL: `sqlite://${join(directory, 'dm.sqlite')}`,
+    LOG_LEVEL: 'silent',
+    SHUTDOWN_GRACE_MS: '2000',
+    LLM_MAX_RETRIES: '0',
+    ...options.environment,
+  });
+  if (!parsed.ok) throw new Error(parsed.problems.join('; '));
+  const config = parsed.config;
+  const logger = pino({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' });
+
+  const world: BotWorld = {
+    discord,
+    openai,
+    config,
+    bot: await startBot(config, logger),
+    async restart() {
+      await world.bot.stop();
+      world.bot = await startBot(config, logger);
+    },
+    async close() {
+      await world.bot.stop();
+      await discord.stop();
+      await openai.close();
+      await rm(directory, { recursive: true, force: true });
+    },
+    botMessages(channel) {
+      return discord.messages(channel).filter((message) => message.authorId === discord.bot.id && !message.ephemeral);
+    },
+  };
+  return world;
+}
+
+/** Waits until the channel's newest bot message carries enabled option buttons: the turn is over. */
+export async function waitForOptions(world: BotWorld, channel: string, afterCount = 0): Promise<MessageSnapshot> {
+  return world.discord.waitFor(
+    () => {
+      const withButtons = world.botMessages(channel).filter((message) => message.buttons.some((button) => !button.disabled));
+      return withButtons.length > afterCount ? withButtons.at(-1) : undefined;
+    },
+    { timeoutMs: 20_000, description: `option buttons in #${channel}` },
+  );
+}
+
+/** Requests the emulator refused for breaking a Discord limit or a rate limit: there must be none. */
+export function refusedRequests(world: BotWorld) {
+  return world.discord.requests.filter((request) => request.status === 400 || request.status === 429);
+}

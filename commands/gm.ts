@@ -7,6 +7,7 @@ import {
 } from 'discord.js';
 import type { Campaign } from '../src/campaign/types.ts';
 import type { CommandServices, SlashCommand } from '../src/discord/command-types.ts';
+import { requireBotPermissions } from '../src/discord/bot-permissions.ts';
 import { requireGameMaster } from '../src/discord/gm-permission.ts';
 import { UserFacingError } from '../src/errors.ts';
 
@@ -19,6 +20,7 @@ type Subcommand = (interaction: ChatInputCommandInteraction, services: CommandSe
 
 const subcommands: Record<string, Subcommand> = {
   async start(interaction, { store, runner }) {
+    requireBotPermissions(interaction);
     const existing = await store.getCampaign(interaction.channelId);
     if (existing !== undefined && existing.status !== 'ended') {
       throw new UserFacingError('A campaign is already running in this channel. End it first with `/gm end`.');

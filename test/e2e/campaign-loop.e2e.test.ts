@@ -190,6 +190,16 @@ describe('a campaign in a channel', () => {
     expect(world.openai.requests.length).toBe(before);
   });
 
+  it('tells the GM, instead of starting a silent campaign, when the bot may not post in the channel', async () => {
+    world.discord.denyBotPermissions('dungeon');
+    const start = world.discord.slashCommand({ channel: 'dungeon', user: 'gm', name: 'gm', subcommand: 'start' });
+    const view = await start.reply();
+    expect(view.ephemeral).toBe(true);
+    expect(view.original?.content).toContain('I need Send Messages');
+    expect(await world.bot.store.getCampaign(world.discord.channels['dungeon']?.id ?? '')).toBeUndefined();
+    world.discord.restoreBotPermissions('dungeon');
+  });
+
   it('broke no Discord limit and acknowledged every interaction within 3 s', () => {
     expect(refusedRequests(world).map((request) => [request.method, request.route, request.status, request.errorCode, JSON.stringify(request.responseBody)])).toEqual([]);
     const delays = world.discord.acknowledgementDelays();

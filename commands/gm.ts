@@ -43,6 +43,7 @@ const subcommands: Record<string, Subcommand> = {
       updatedAt: now,
       turnCount: 0,
     };
+    await store.startOver(interaction.channelId);
     await store.saveCampaign(campaign);
     await interaction.reply({
       content: [

@@ -82,6 +82,21 @@ function buildCampaignStore(connection: StoreConnection, logger: Logger): Campai
 
     getRecentTurns: async (channelId) => (await read(recentTurnsKey(channelId), recentTurnsSchema)) ?? [],
 
+    startOver: (channelId) => {
+      const key = recentTurnsKey(channelId);
+      return lock.run(key, async () => {
+        const turns = (await read(key, recentTurnsSchema)) ?? [];
+        // Buttons of the previous campaign stay in Discord: they must answer "that choice has passed".
+        for (const turn of turns) {
+          const optionSet = await read(optionSetKey(turn.turnId), optionSetSchema);
+          if (optionSet?.live) await write(optionSetKey(turn.turnId), { ...optionSet, live: false }, OPTION_SET_TTL_MS);
+        }
+        await keyv.delete(key);
+        await keyv.delete(sceneKey(channelId));
+        await updateInProgressIndex((references) => references.filter((reference) => reference.channelId !== channelId));
+      });
+    },
+
     saveTurn: (turn) => {
       const key = recentTurnsKey(turn.channelId);
       // The index is updated inside the channel's lock, so two saves of one turn reach the index in their order.

@@ -67,6 +67,9 @@ export interface CampaignStore {
 
   /** Most recent last; bounded (the oldest are dropped past RECENT_TURNS_KEPT). */
   getRecentTurns(channelId: string): Promise<StoredTurn[]>;
+  /** Forgets the channel's scene and turns, and closes their buttons: a new campaign starts there. */
+  startOver(channelId: string): Promise<void>;
+
   /** Inserts the turn, or replaces the stored turn with the same turnId. */
   saveTurn(turn: StoredTurn): Promise<void>;
 

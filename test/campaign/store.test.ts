@@ -225,6 +225,25 @@ describe.each(backends)('campaign store on $name', (backend) => {
     expect(await store.getOptionSet(optionSet.turnId)).toMatchObject({ chosen: 2, live: false });
   });
 
+  it('starts a channel over for a new campaign: no scene, no turns, old buttons closed', async () => {
+    const store = await openStore();
+    const channelId = newId();
+    const other = newId();
+    await store.saveScene(channelId, { environmental_conditions: 'Fog', immediate_threats: 'None', story_progression: 'Start', scene_elements: { npcs_present: [], objects_of_interest: [], current_location: 'Dock' } });
+    await store.saveTurn(turnFor(channelId, 1));
+    await store.saveTurn(turnFor(channelId, 2, 'in_progress'));
+    await store.saveTurn(turnFor(other, 1, 'in_progress'));
+    await store.saveOptionSet({ turnId: `${channelId}-turn-1`, channelId, messageId: 'm', options: ['a', 'b', 'c'], chosen: null, live: true });
+
+    await store.startOver(channelId);
+    expect(await store.getScene(channelId)).toBeUndefined();
+    expect(await store.getRecentTurns(channelId)).toEqual([]);
+    expect(await store.getOptionSet(`${channelId}-turn-1`)).toMatchObject({ live: false });
+    const inProgress = (await store.listTurnsInProgress()).map((turn) => turn.channelId);
+    expect(inProgress).not.toContain(channelId);
+    expect(inProgress).toContain(other);
+  });
+
   it('indexes turns in progress, across a restart', async () => {
     const channelId = newId();
     const inChannel = (turns: StoredTurn[]) => turns.filter((turn) => turn.channelId === channelId);

@@ -1,6 +1,8 @@
 import { ApplicationCommandOptionType, InteractionContextType, MessageFlags } from 'discord.js';
+import { MESSAGE_CONTENT_LIMIT } from '../src/constants.ts';
 import { refusalFor } from '../src/discord/describe-submit.ts';
 import { playerName } from '../src/discord/player-name.ts';
+import { shortenLabel } from '../src/discord/render/button-label.ts';
 import type { SlashCommand } from '../src/discord/command-types.ts';
 
 export const act: SlashCommand = {
@@ -36,6 +38,10 @@ export const act: SlashCommand = {
       return;
     }
     const queued = outcome.status === 'queued' ? '\n-# The DM will answer this with the next turn.' : '';
-    await interaction.reply({ content: `**${name}**: ${text}${queued}` });
+    const prefix = `**${name}**: `;
+    // The action may be a full 2000 characters: the echo is shortened to fit one message (the DM gets it whole).
+    const room = MESSAGE_CONTENT_LIMIT - prefix.length - queued.length;
+    const shown = text.length > room ? shortenLabel(text, room) : text;
+    await interaction.reply({ content: `${prefix}${shown}${queued}` });
   },
 };

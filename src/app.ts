@@ -16,6 +16,8 @@ import { foldIntoSummary } from './dm/summarise.ts';
 import { createLlmClient } from './llm/create-llm-client.ts';
 import type { Logger } from './logger.ts';
 
+/** At shutdown, after the turns: how long their last writes may take to land. */
+const FINAL_WRITES_WAIT_MS = 1000;
 /** How long the gateway may take to become ready before start-up is declared failed. */
 const READY_TIMEOUT_MS = 60_000;
 
@@ -67,7 +69,7 @@ export async function startBot(config: Config, logger: Logger): Promise<RunningB
     stop() {
       stopping ??= (async () => {
         await runner.shutdown(config.shutdownGraceMs);
-        await presenters.drain();
+        await presenters.drain(FINAL_WRITES_WAIT_MS);
         await client.destroy();
         await store.close();
       })();

@@ -18,6 +18,8 @@ try {
   process.stdout.write(`Registered ${registered.length} commands (${commands.map((command) => `/${command.data.name}`).join(', ')}) for ${where}.\n`);
 } catch (error) {
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`Could not register the commands: ${message}\n`);
+  const status = typeof error === 'object' && error !== null && 'status' in error ? error.status : undefined;
+  const hint = status === 401 ? ' (check DISCORD_TOKEN)' : status === 403 || status === 404 ? ' (check DISCORD_GUILD_ID and that the bot is in that server)' : '';
+  process.stderr.write(`Could not register the commands: ${message}${hint}\n`);
   process.exitCode = 1;
 }

@@ -15,7 +15,7 @@ import { foldOldTurns, type Summariser } from './fold-old-turns.ts';
 /** How long a new turn waits for the previous turn's scene metadata before it starts without it. */
 const PREVIOUS_METADATA_WAIT_MS = 2000;
 /** After the grace period, how long aborted turns get to write their "interrupted" mark. */
-const ABORT_SETTLE_MS = 2000;
+const ABORT_SETTLE_MS = 1500;
 
 export type SubmitOutcome =
   | { status: 'started' }

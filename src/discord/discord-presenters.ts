@@ -6,9 +6,12 @@ import { createMessagePort, type RenderChannel } from './render/discord-message-
 import { createSchedulerRegistry } from './render/scheduler-registry.ts';
 import { createTurnRenderer, WRITING_MARK } from './render/turn-renderer.ts';
 
+/** The note the turn renderer puts behind a turn it interrupted (see turn-renderer.ts). */
+const INTERRUPTION_NOTE = /\*\(interrupted — [^\n]*\)\*$/u;
+
 export type DiscordPresenters = PresenterFactory & {
-  /** Resolves when every channel's writes have landed (used at shutdown). */
-  drain(): Promise<void>;
+  /** Resolves when every channel's writes have landed, or after `timeoutMs` (used at shutdown). */
+  drain(timeoutMs: number): Promise<void>;
 };
 
 /**
@@ -70,12 +73,17 @@ export function createDiscordPresenters(input: { client: Client; logger: Logger;
       if (discordChannel === undefined || !discordChannel.isTextBased()) return;
       const scheduler = schedulers.getScheduler(channelId);
       const port = createMessagePort(channel);
-      for (const messageId of messageIds) {
+      for (const [index, messageId] of messageIds.entries()) {
         try {
           const message = await discordChannel.messages.fetch(messageId);
           const text = message.content.replace(WRITING_MARK, '').trimEnd();
           const note = `*(${reason})*`;
-          const content = text.endsWith(note) ? text : `${text}\n\n${note}`.trim();
+          // Only the turn's last message gets the note: earlier ones are complete parts of the text. A turn stopped by a
+          // clean shutdown already carries its own note; a second one would only repeat it.
+          const isLast = index === messageIds.length - 1;
+          const alreadyMarked = !isLast || text.endsWith(note) || INTERRUPTION_NOTE.test(text);
+          const content = alreadyMarked ? text : `${text}\n\n${note}`.trim();
+          if (content === message.content && message.components.length === 0) continue;
           await scheduler.existingMessage(port, messageId).write({ content: content.slice(0, 2000), components: [] }, 'final');
         } catch (error) {
           logger.warn({ err: error, channelId, messageId }, 'could not mark an interrupted message');
@@ -88,8 +96,11 @@ export function createDiscordPresenters(input: { client: Client; logger: Logger;
       await schedulers.getScheduler(channelId).newMessage(port).write({ content: text, components: [] }, 'final');
     },
 
-    async drain() {
-      await Promise.all([...usedChannels].map((channelId) => schedulers.getScheduler(channelId).whenIdle()));
+    async drain(timeoutMs) {
+      // Bounded: a stop must end within the service manager's patience, and what may still wait here is at most the
+      // disabling of old buttons, which a click on them answers politely anyway.
+      const idle = Promise.all([...usedChannels].map((channelId) => schedulers.getScheduler(channelId).whenIdle()));
+      await Promise.race([idle, new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
     },
   };
 }

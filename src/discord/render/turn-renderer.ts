@@ -19,8 +19,8 @@ export const WRITING_MARK = '\n-# ✍️ the DM is writing…';
 export const SILENT_TURN_TEXT = '*(The Dungeon Master has nothing to add.)*';
 
 const responseSeparator = '\n\n';
-/** Keeps the note short enough that text of a full piece plus the note stays within the content limit. */
-const interruptReasonLimit = 60;
+const notePrefix = '*(interrupted — ';
+const noteSuffix = ')*';
 
 export type TurnRendererOptions = {
   channel: RenderChannel;
@@ -132,14 +132,15 @@ export function createTurnRenderer(options: TurnRendererOptions): TurnRenderer {
   async function end(interruptReason: string | undefined): Promise<{ messageIds: string[] }> {
     stopTyping();
     const tail = freezeFullMessages();
-    const note = interruptReason === undefined ? '' : `*(interrupted — ${shortenLabel(interruptReason, interruptReasonLimit)})*`;
     const row = interruptReason === undefined ? buildOptionRow(turnId, offeredOptions) : null;
     const components = row === null ? [] : [row];
 
     const last = messages.at(-1);
-    if (tail === '' && last?.frozenContent !== undefined) {
-      // The text ended exactly where a message was frozen: the buttons or the note go on that message.
-      writeFinal(last, { content: joinParagraphs(last.frozenContent, note), components });
+    // Set when the text ended exactly where a message was frozen: the buttons or the note go on that message.
+    const frozenLast = tail === '' ? last?.frozenContent : undefined;
+    const note = interruptReason === undefined ? '' : interruptionNote(interruptReason, frozenLast ?? tail);
+    if (last !== undefined && frozenLast !== undefined) {
+      writeFinal(last, { content: joinParagraphs(frozenLast, note), components });
     } else {
       const content = joinParagraphs(tail, note) || SILENT_TURN_TEXT;
       writeFinal(liveMessage(), { content, components });
@@ -174,6 +175,17 @@ export function createTurnRenderer(options: TurnRendererOptions): TurnRenderer {
       return ending;
     },
   };
+}
+
+/**
+ * The note behind an interrupted turn. The reason is shortened only as far as the text it follows requires: behind
+ * a full piece (at most MESSAGE_SPLIT_SIZE) that still leaves about 80 characters, and the whole reason fits behind
+ * a short text, so players read why the turn stopped and that their actions are kept.
+ */
+function interruptionNote(reason: string, textBefore: string): string {
+  const separator = textBefore === '' ? 0 : '\n\n'.length;
+  const room = MESSAGE_CONTENT_LIMIT - textBefore.length - separator - notePrefix.length - noteSuffix.length;
+  return `${notePrefix}${shortenLabel(reason, Math.max(room, 3))}${noteSuffix}`;
 }
 
 function joinParagraphs(first: string, second: string): string {

@@ -1,0 +1,103 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+
+// The bot as operators run it: `node src/index.ts` (or another entry point) as a child process, configured only
+// through its environment. Collects stdout (pino JSON lines) and stderr so tests can read what an operator sees.
+
+export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export type LogLine = { level?: number; msg?: string; [field: string]: unknown };
+
+export type BotProcess = {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** stdout lines parsed as JSON; a line that is not JSON is kept as `{ unparsed: line }`. */
+  logs(): LogLine[];
+  /** Resolves with the exit code (null when killed by a signal) and the signal. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
+  waitForLog(predicate: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
+};
+
+/** Only what the bot needs, so nothing of the test runner's own environment (a DISCORD_GUILD_ID…) leaks in. */
+export function baseEnvironment(): Record<string, string> {
+  const environment: Record<string, string> = {};
+  for (const name of ['PATH', 'HOME', 'TMPDIR', 'LANG', 'SYSTEMROOT']) {
+    const value = process.env[name];
+    if (value !== undefined) environment[name] = value;
+  }
+  return environment;
+}
+
+export function spawnNode(script: string, environment: Record<string, string>): BotProcess {
+  const child = spawn(process.execPath, [script], { cwd: PROJECT_ROOT, env: environment, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  const listeners = new Set<() => void>();
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+    for (const listener of listeners) listener();
+  });
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  const exited = once(child, 'exit').then(([code, signal]) => ({
+    code: code as number | null,
+    signal: signal as NodeJS.Signals | null,
+    at: Date.now(),
+  }));
+
+  const logs = (): LogLine[] =>
+    stdout
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => {
+        try {
+          return JSON.parse(line) as LogLine;
+        } catch {
+          return { unparsed: line };
+        }
+      });
+
+  return {
+    child,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    logs,
+    exited,
+    waitForLog(predicate, timeoutMs = 15_000) {
+      return new Promise<LogLine>((resolve, reject) => {
+        const check = () => {
+          const found = logs().find(predicate);
+          if (found === undefined) return;
+          finish();
+          resolve(found);
+        };
+        const timer = setTimeout(() => {
+          finish();
+          reject(new Error(`no matching log line within ${timeoutMs} ms; stdout:\n${stdout}\nstderr:\n${stderr}`));
+        }, timeoutMs);
+        const onExit = () => {
+          finish();
+          reject(new Error(`the process exited before the log line appeared; stdout:\n${stdout}\nstderr:\n${stderr}`));
+        };
+        function finish() {
+          clearTimeout(timer);
+          listeners.delete(check);
+          child.off('exit', onExit);
+        }
+        listeners.add(check);
+        child.once('exit', onExit);
+        check();
+      });
+    },
+  };
+}
+
+/** Ends a child that a failed test left running; a no-op once it has exited. */
+export async function killIfRunning(bot: BotProcess | undefined): Promise<void> {
+  if (bot === undefined || bot.child.exitCode !== null || bot.child.signalCode !== null) return;
+  bot.child.kill('SIGKILL');
+  await bot.exited;
+}

@@ -52,5 +52,12 @@ export const LOW_PRIORITY_MAX_DELAY_MS = 10_000;
 /** Discord shows "is typing…" for about 10 s per request; refreshing a little earlier keeps it continuous. */
 export const TYPING_REFRESH_MS = 8000;
 
+/**
+ * The typing indicator waits this long for the first words before it is sent: fast models show text sooner than
+ * that, and a skipped request leaves room under Discord's global limit (50 requests/s) for the text itself. Well
+ * under the 500 ms within which players must see that the DM is on it.
+ */
+export const TYPING_DELAY_MS = 250;
+
 /** Typing stops on its own after this long, so a turn that is never finished cannot keep "typing" for ever. */
 export const TYPING_MAX_MS = 180_000;

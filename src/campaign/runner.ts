@@ -132,10 +132,13 @@ export function createCampaignRunner(dependencies: RunnerDependencies): Campaign
 
   async function runOneTurn(channelId: string, state: ChannelState, actions: PlayerAction[]): Promise<void> {
     await Promise.race([state.previousMetadata, sleep(PREVIOUS_METADATA_WAIT_MS)]);
-    const loaded = await store.getCampaign(channelId);
+    const [loaded, scene, recentTurns] = await Promise.all([
+      store.getCampaign(channelId),
+      store.getScene(channelId),
+      store.getRecentTurns(channelId),
+    ]);
     if (loaded === undefined || loaded.status !== 'active') return;
     const campaign = joinParty(loaded, actions);
-    const [scene, recentTurns] = await Promise.all([store.getScene(channelId), store.getRecentTurns(channelId)]);
     const turnId = createTurnId();
     const turnLogger = logger.child({ guildId: campaign.guildId, channelId, turnId });
     const turn: StoredTurn = {
@@ -153,8 +156,14 @@ export function createCampaignRunner(dependencies: RunnerDependencies): Campaign
       startedAt: new Date().toISOString(),
       finishedAt: null,
     };
-    await store.saveTurn(turn);
-    const previousOptions = await retirePreviousOptions(recentTurns, actions);
+    // Bookkeeping runs beside the model's first call, not before it: none of it is needed for the first words.
+    const bookkeeping = Promise.all([store.saveTurn(turn), retirePreviousOptions(recentTurns, actions)]).then(
+      ([, previousOptions]) => previousOptions,
+      (error: unknown) => {
+        turnLogger.warn({ err: error }, 'could not record the start of a turn');
+        return undefined;
+      },
+    );
 
     const presenter = presenters.create({
       channelId,
@@ -173,6 +182,7 @@ export function createCampaignRunner(dependencies: RunnerDependencies): Campaign
     try {
       const result = await orchestrator.runTurn(context, presenter.sink, controller.signal);
       const { messageIds } = await presenter.finish();
+      const previousOptions = await bookkeeping;
       const completed: StoredTurn = {
         ...turn,
         status: 'complete',
@@ -207,9 +217,11 @@ export function createCampaignRunner(dependencies: RunnerDependencies): Campaign
       if (aborted) {
         // Stopped by a shutdown: the turn stays "in progress" in the store, so the next start replays it.
         await presenter.interrupt('the DM is restarting; this turn will be answered again').catch(() => undefined);
+        await bookkeeping;
         turnLogger.info('turn interrupted by shutdown');
         return;
       }
+      await bookkeeping;
       turnLogger.error({ err: error }, 'turn failed');
       const { messageIds } = await presenter
         .interrupt(explainTurnFailure(error))
@@ -234,7 +246,9 @@ export function createCampaignRunner(dependencies: RunnerDependencies): Campaign
     const chosen = actions.find((action) => action.choice?.turnId === previous.turnId)?.choice?.index ?? null;
     const retired = { ...optionSet, chosen };
     await store.saveOptionSet(retired);
-    presenters.retireOptions(retired);
+    // A turn started by a click: the click's acknowledgement has already disabled the buttons and marked the choice.
+    const startedByClick = actions[0]?.choice?.turnId === previous.turnId;
+    if (!startedByClick) presenters.retireOptions(retired);
     return retired;
   }
 

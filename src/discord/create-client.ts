@@ -1,4 +1,4 @@
-import { Client, GatewayIntentBits, RESTEvents } from 'discord.js';
+import { Client, GatewayIntentBits, Options, RESTEvents } from 'discord.js';
 import type { Logger } from 'pino';
 
 export function createDiscordClient(input: { apiUrl: string; logger: Logger }): Client {
@@ -8,6 +8,9 @@ export function createDiscordClient(input: { apiUrl: string; logger: Logger }): 
     // Model text must never ping anyone, and edits without allowed_mentions are parsed again.
     allowedMentions: { parse: [], repliedUser: false },
     rest: { api: input.apiUrl },
+    // Turns keep their own state (message ids in the store); discord.js's default of 200 cached messages per channel,
+    // rewritten on every streamed edit, would only hold memory: at 100 busy channels that is 20,000 messages.
+    makeCache: Options.cacheWithLimits({ ...Options.DefaultMakeCacheSettings, MessageManager: 0 }),
   });
   client.rest.on(RESTEvents.RateLimited, (info) =>
     input.logger.warn({ route: info.route, timeToReset: info.timeToReset, limit: info.limit, global: info.global }, 'Discord rate limit reached'),

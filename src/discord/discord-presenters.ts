@@ -59,9 +59,9 @@ export function createDiscordPresenters(input: { client: Client; logger: Logger;
         const components = buildRetiredOptionRows(optionSet.turnId, optionSet.options, optionSet.chosen);
         const port = createMessagePort(channelFor(optionSet.channelId));
         const message = schedulers.getScheduler(optionSet.channelId).existingMessage(port, optionSet.messageId);
-        // Competes like a streaming edit: the new turn's first words still go first (a create is urgent), and the
-        // stale buttons are gone about a second later rather than after the whole turn.
-        void message.write({ components }, 'partial');
+        // Low priority: the new turn's text comes first. A click on a stale button meanwhile still gets a fair answer
+        // (queued for the next turn, or "that choice has passed").
+        void message.write({ components }, 'background');
       } catch (error) {
         logger.warn({ err: error, turnId: optionSet.turnId }, 'could not disable the buttons of an old turn');
       }

@@ -4,6 +4,7 @@ import type { CampaignStore } from '../campaign/types.ts';
 import { decodeCustomId } from './custom-id.ts';
 import { refusalFor } from './describe-submit.ts';
 import { playerName } from './player-name.ts';
+import { buildRetiredOptionRows } from './render/disable-buttons.ts';
 
 const PASSED = 'That choice has passed. Pick from the options of the latest turn, or just write what you do.';
 
@@ -42,6 +43,13 @@ export async function handleOptionClick(
     await interaction.reply({ content: refusal, flags: MessageFlags.Ephemeral });
     return;
   }
-  const queued = outcome.status === 'queued' ? '\n-# The DM will answer this with the next turn.' : '';
-  await interaction.reply({ content: `**${name}** chooses: ${option}${queued}` });
+  const line = `**${name}** chooses: ${option}`;
+  if (outcome.status === 'queued') {
+    await interaction.reply({ content: `${line}\n-# The DM will answer this with the next turn.` });
+    return;
+  }
+  // The click that starts the next turn retires this turn's buttons in its own acknowledgement: interaction
+  // callbacks cost nothing from the channel's write budget nor from the global limit, so the new turn's text keeps it.
+  await interaction.update({ components: buildRetiredOptionRows(decoded.turnId, optionSet.options, decoded.index) });
+  await interaction.followUp({ content: line });
 }

@@ -188,10 +188,17 @@ describe('campaign runner', () => {
     expect((await store.getOptionSet(first?.turnId ?? ''))?.live).toBe(true);
     await runner.submit({ channelId: CHANNEL, action: action('Bob', 'Order a drink and observe', { source: 'option', choice: { turnId: first?.turnId ?? '', index: 1 } }) });
     await runner.idle(CHANNEL);
-    expect(retired).toHaveLength(1);
-    expect(retired[0]).toMatchObject({ turnId: first?.turnId, chosen: 1 });
+    // The click's own acknowledgement disables the buttons in Discord; the runner only records the choice.
+    expect(retired).toHaveLength(0);
     // Closed once the next turn delivered its own options: a click on it now is a click on an old turn.
     expect(await store.getOptionSet(first?.turnId ?? '')).toMatchObject({ live: false, chosen: 1 });
+
+    // A typed action starts the next turn: the runner asks for the previous buttons to be disabled, nothing chosen.
+    const [, second] = await store.getRecentTurns(CHANNEL);
+    await runner.submit({ channelId: CHANNEL, action: action('Carol', 'I whistle a sea shanty') });
+    await runner.idle(CHANNEL);
+    expect(retired).toHaveLength(1);
+    expect(retired[0]).toMatchObject({ turnId: second?.turnId, chosen: null });
   });
 
   it('on shutdown interrupts a running turn visibly, keeps waiting actions, and replays both at the next start', async () => {

@@ -81,6 +81,7 @@ describe('turn renderer', () => {
     const options = ['Approach the hooded figure', 'Order a drink and observe', 'Search for exits', `Climb ${'up and '.repeat(20)}away`];
 
     renderer.start();
+    await vi.advanceTimersByTimeAsync(250);
     expect(fake.requests[0]?.kind).toBe('typing');
     const emit = (event: TurnEvent) => void renderer.sink(event);
     for (const delta of chunks(narrative, 5)) {
@@ -120,8 +121,8 @@ describe('turn renderer', () => {
       expect(write.body?.allowedMentions).toEqual({ parse: [], repliedUser: false });
       expect((write.body?.content ?? '').length).toBeLessThanOrEqual(2000);
     }
-    // The first words go out at once, not one interval later.
-    expect(writes[0]).toMatchObject({ kind: 'send', at: 0 });
+    // The first words go out at once (here the model's first token came at 250 ms), not one interval later.
+    expect(writes[0]).toMatchObject({ kind: 'send', at: 250 });
   });
 
   it('refreshes the typing indicator until the first text appears', async () => {
@@ -129,10 +130,21 @@ describe('turn renderer', () => {
     const renderer = createTurnRenderer({ channel: fake.channel, scheduler: createChannelWriteScheduler({ logger }), turnId: 't', logger });
     renderer.start();
     await vi.advanceTimersByTimeAsync(17_000);
-    expect(fake.requests.filter((request) => request.kind === 'typing').map((request) => request.at)).toEqual([0, 8000, 16000]);
+    expect(fake.requests.filter((request) => request.kind === 'typing').map((request) => request.at)).toEqual([250, 8250, 16250]);
     renderer.sink({ type: 'narrative_chunk', content: 'Rain.', is_final: false, timestamp });
     await vi.advanceTimersByTimeAsync(30_000);
     expect(fake.requests.filter((request) => request.kind === 'typing')).toHaveLength(3);
+  });
+
+  it('sends no typing indicator when the first words come before the typing delay', async () => {
+    const fake = createFakeChannel();
+    const renderer = createTurnRenderer({ channel: fake.channel, scheduler: createChannelWriteScheduler({ logger }), turnId: 't', logger });
+    renderer.start();
+    await vi.advanceTimersByTimeAsync(100);
+    renderer.sink({ type: 'narrative_chunk', content: 'Rain.', is_final: false, timestamp });
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(fake.requests.filter((request) => request.kind === 'typing')).toHaveLength(0);
+    expect(fake.requests[0]).toMatchObject({ kind: 'send', at: 100 });
   });
 
   it('shows a short italic line with the buttons when the model said nothing', async () => {

@@ -33,7 +33,7 @@ export type TurnRendererOptions = {
 
 export type TurnRenderer = {
   sink: TurnSink;
-  /** Shows the typing indicator at once. */
+  /** Shows the typing indicator unless the first words come within TYPING_DELAY_MS. */
   start(): void;
   /** Resolves when the final text and the buttons have landed, with the turn's message ids in order. */
   finish(): Promise<{ messageIds: string[] }>;

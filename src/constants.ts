@@ -59,5 +59,14 @@ export const TYPING_REFRESH_MS = 8000;
  */
 export const TYPING_DELAY_MS = 250;
 
+/** A typing indicator that cannot get a request slot this soon is skipped: it would arrive after the text anyway. */
+export const TYPING_MAX_GATE_WAIT_MS = 250;
+
+/**
+ * Requests per second this process allows itself, out of Discord's global 50 (discord.js enforces 50 locally, first
+ * come first served). The margin leaves room for command replies and fetches that do not go through the gate.
+ */
+export const GLOBAL_GATE_REQUESTS_PER_SECOND = 45;
+
 /** Typing stops on its own after this long, so a turn that is never finished cannot keep "typing" for ever. */
 export const TYPING_MAX_MS = 180_000;

@@ -3,6 +3,8 @@ import type { PresenterFactory } from '../campaign/presenter.ts';
 import type { Logger } from '../logger.ts';
 import { buildRetiredOptionRows } from './render/disable-buttons.ts';
 import { createMessagePort, type RenderChannel } from './render/discord-message-port.ts';
+import { GLOBAL_GATE_REQUESTS_PER_SECOND } from '../constants.ts';
+import { createGlobalWriteGate } from './render/global-write-gate.ts';
 import { createSchedulerRegistry } from './render/scheduler-registry.ts';
 import { createTurnRenderer, WRITING_MARK } from './render/turn-renderer.ts';
 
@@ -20,7 +22,8 @@ export type DiscordPresenters = PresenterFactory & {
  */
 export function createDiscordPresenters(input: { client: Client; logger: Logger; editIntervalMs: number }): DiscordPresenters {
   const { client, logger } = input;
-  const schedulers = createSchedulerRegistry({ logger, editIntervalMs: input.editIntervalMs });
+  const gate = createGlobalWriteGate({ perSecond: GLOBAL_GATE_REQUESTS_PER_SECOND });
+  const schedulers = createSchedulerRegistry({ logger, editIntervalMs: input.editIntervalMs, gate });
   const usedChannels = new Set<string>();
 
   // Discord's own count of the channel bucket reaches every scheduler, so writes made before a restart, within the
@@ -50,6 +53,7 @@ export function createDiscordPresenters(input: { client: Client; logger: Logger;
         scheduler: schedulers.getScheduler(channelId),
         turnId,
         logger: logger.child({ channelId, turnId }),
+        gate,
         onMessageCreated,
       });
     },

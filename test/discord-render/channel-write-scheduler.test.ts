@@ -63,6 +63,29 @@ describe('channel write scheduler', () => {
     ]);
   });
 
+  it('keeps a courtesy write (old buttons) out of a stream until the channel is quiet', async () => {
+    const recording = createRecordingPort({ latencyMs: 10 });
+    const channel = scheduler();
+    const oldButtons = channel.existingMessage(recording.port, 'old');
+    const turn = channel.newMessage(recording.port);
+    void oldButtons.write('disabled buttons', 'background');
+    let text = '';
+    for (let step = 0; step < 30; step += 1) {
+      text += `w${step} `;
+      void turn.write(text, 'partial');
+      await vi.advanceTimersByTimeAsync(100);
+    }
+    const streamEnd = Date.now();
+    await vi.advanceTimersByTimeAsync(6000);
+    const courtesy = recording.writes.find((write) => write.messageId === 'old');
+    const streamed = recording.writes.filter((write) => write.messageId !== 'old');
+    // The create and the streaming edits had every slot while text flowed; the old buttons came once it stopped.
+    expect(streamed.map((write) => write.startedAt)).toEqual([0, 1000, 2000, 5000]);
+    expect(recording.writes[0]?.messageId).not.toBe('old');
+    expect(courtesy?.startedAt).toBeGreaterThanOrEqual(streamEnd);
+    expect(courtesy?.startedAt).toBeGreaterThan(5000);
+  });
+
   it('sends only the newest content of a message: latest wins', async () => {
     const recording = createRecordingPort({ latencyMs: 100 });
     const message = scheduler().newMessage(recording.port);

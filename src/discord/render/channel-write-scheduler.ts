@@ -6,6 +6,7 @@ import {
   LOW_PRIORITY_MAX_DELAY_MS,
 } from '../../constants.ts';
 import type { Logger } from '../../logger.ts';
+import type { GatePriority, GateTicket, GlobalWriteGate } from './global-write-gate.ts';
 
 // One scheduler per channel decides when each send or edit of that channel goes out (DESIGN §4). Discord gives a
 // channel about 5 writes per 5 s, shared by sends and edits; discord.js queues anything beyond that, and a queued
@@ -53,6 +54,8 @@ export type ChannelWriteSchedulerOptions = {
   urgentReserve?: number;
   lowPriorityMaxDelayMs?: number;
   now?: () => number;
+  /** Shared by every channel of the process: Discord's global request limit, handed out by importance. */
+  gate?: GlobalWriteGate;
 };
 
 type Waiter = { urgency: WriteUrgency; resolve: () => void; reject: (error: unknown) => void };
@@ -70,6 +73,9 @@ type MessageState = {
 type Decision = { go: MessageState } | { waitUntil: number } | null;
 
 const urgencyRank: Record<WriteUrgency, number> = { background: 0, partial: 1, final: 2 };
+/** A channel counts as streaming until this many edit intervals after the last streamed text. */
+const QUIET_AFTER_PARTIAL_FACTOR = 1.5;
+const gateRank: Record<GatePriority, number> = { background: 0, partial: 1, urgent: 2 };
 
 export function createChannelWriteScheduler(options: ChannelWriteSchedulerOptions): ChannelWriteScheduler {
   const logger = options.logger;
@@ -88,7 +94,10 @@ export function createChannelWriteScheduler(options: ChannelWriteSchedulerOption
   // started (a restart within the window) or by another process; Discord's headers do.
   let discordBlocksUntil = Number.NEGATIVE_INFINITY;
   let lastStartedAt = Number.NEGATIVE_INFINITY;
+  let lastPartialRequestAt = Number.NEGATIVE_INFINITY;
   let inFlight = false;
+  // The process-wide slot this channel waits for, if any: raised when a more urgent write joins.
+  let waitingTicket: GateTicket | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let idleWaiters: Array<() => void> = [];
 
@@ -101,7 +110,22 @@ export function createChannelWriteScheduler(options: ChannelWriteSchedulerOption
     };
   }
 
+  function gatePriority(state: MessageState): GatePriority {
+    const urgency = state.pending?.urgency ?? 'background';
+    return state.id === undefined || urgency === 'final' ? 'urgent' : urgency;
+  }
+
+  function mostUrgentWaiting(): MessageState | undefined {
+    let best: MessageState | undefined;
+    for (const candidate of waiting) {
+      if (candidate.pending === undefined) continue;
+      if (best === undefined || gateRank[gatePriority(candidate)] > gateRank[gatePriority(best)]) best = candidate;
+    }
+    return best;
+  }
+
   function requestWrite(state: MessageState, payload: unknown, urgency: WriteUrgency): Promise<void> {
+    if (urgency === 'partial') lastPartialRequestAt = now();
     if (state.createError !== undefined) {
       return urgency === 'final' ? Promise.reject(state.createError.error) : Promise.resolve();
     }
@@ -116,6 +140,7 @@ export function createChannelWriteScheduler(options: ChannelWriteSchedulerOption
       if (urgencyRank[urgency] > urgencyRank[state.pending.urgency]) state.pending.urgency = urgency;
       state.pending.waiters.push(waiter);
     }
+    waitingTicket?.raise(gatePriority(state));
     pump();
     return promise;
   }
@@ -151,6 +176,15 @@ export function createChannelWriteScheduler(options: ChannelWriteSchedulerOption
       else if (at - pending.requestedAt >= lowPriorityMaxDelayMs) firstStreaming ??= state;
       else firstBackground ??= state;
     }
+    // While text streams in this channel, a courtesy write would take one of the few slots the stream has: it waits
+    // for a quiet moment (or for its maximum delay, above). It is usually asked for as a turn starts, before the first
+    // words exist, so it also gives the stream that long to begin.
+    const quietAfter = QUIET_AFTER_PARTIAL_FACTOR * editIntervalMs;
+    const quietAt = Math.max(lastPartialRequestAt, firstBackground?.pending?.requestedAt ?? at) + quietAfter;
+    if (firstBackground !== undefined && at < quietAt) {
+      if (firstUrgent === undefined && firstStreaming === undefined) return { waitUntil: quietAt };
+      firstBackground = undefined;
+    }
 
     if (firstUrgent !== undefined) {
       const readyAt = Math.max(budgetFreeAt(at, budget), discordBlocksUntil);
@@ -172,12 +206,28 @@ export function createChannelWriteScheduler(options: ChannelWriteSchedulerOption
     while (recentStarts.length > 0 && (recentStarts[0] ?? at) <= at - windowMs) recentStarts.shift();
   }
 
-  async function start(state: MessageState, at: number): Promise<void> {
+  async function start(chosen: MessageState, startAt: number): Promise<void> {
+    let at = startAt;
+    let state = chosen;
+    if (state.pending === undefined) return;
+    inFlight = true;
+    if (options.gate !== undefined) {
+      // The process-wide slot comes first, and what is sent is decided once it is granted: the newest content, and
+      // the channel's most urgent message if one arrived meanwhile (the first words of a turn behind old buttons).
+      waitingTicket = options.gate.request(gatePriority(state));
+      await waitingTicket.granted;
+      waitingTicket = undefined;
+      at = now();
+      state = mostUrgentWaiting() ?? state;
+    }
     const pending = state.pending;
-    if (pending === undefined) return;
+    if (pending === undefined) {
+      inFlight = false;
+      pump();
+      return;
+    }
     state.pending = undefined;
     waiting.delete(state);
-    inFlight = true;
     recentStarts.push(at);
     lastStartedAt = at;
     const messageId = state.id;

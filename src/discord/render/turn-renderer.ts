@@ -6,6 +6,7 @@ import type { ChannelWriteScheduler, ScheduledMessage } from './channel-write-sc
 import { createMessagePort, type MessagePayload, type RenderChannel } from './discord-message-port.ts';
 import { buildOptionRow } from './option-buttons.ts';
 import { freezeOverflow, unfrozenTail } from './split-text.ts';
+import type { GlobalWriteGate } from './global-write-gate.ts';
 import { startTyping, type TypingIndicator } from './typing-indicator.ts';
 
 // Shows one turn as one document (narrative, a blank line, the response) across as many messages as it needs.
@@ -27,6 +28,8 @@ export type TurnRendererOptions = {
   scheduler: ChannelWriteScheduler;
   turnId: string;
   logger: Logger;
+  /** The process-wide request gate, shared with the schedulers: the typing indicator asks it too. */
+  gate?: GlobalWriteGate;
   /** Told about every message as soon as it exists, so a crash later still knows which messages to mark. */
   onMessageCreated?: (messageId: string) => void;
 };
@@ -164,7 +167,9 @@ export function createTurnRenderer(options: TurnRendererOptions): TurnRenderer {
       }
     },
     start() {
-      if (typing === undefined && messages.length === 0 && ending === undefined) typing = startTyping(channel, logger);
+      if (typing === undefined && messages.length === 0 && ending === undefined) {
+        typing = startTyping(channel, logger, options.gate === undefined ? {} : { gate: options.gate });
+      }
     },
     finish() {
       ending ??= end(undefined);

@@ -1,5 +1,6 @@
-import { TYPING_DELAY_MS, TYPING_MAX_MS, TYPING_REFRESH_MS } from '../../constants.ts';
+import { TYPING_DELAY_MS, TYPING_MAX_GATE_WAIT_MS, TYPING_MAX_MS, TYPING_REFRESH_MS } from '../../constants.ts';
 import type { Logger } from '../../logger.ts';
+import type { GlobalWriteGate } from './global-write-gate.ts';
 
 export type TypingIndicator = { stop(): void };
 
@@ -8,20 +9,30 @@ export type TypingIndicator = { stop(): void };
  * it, and the request is saved: every request counts against Discord's global limit), and keeps it up until the first
  * text appears. It is a courtesy: a failure is logged and nothing else.
  */
-export function startTyping(channel: { sendTyping(): Promise<void> }, logger: Logger, delayMs: number = TYPING_DELAY_MS): TypingIndicator {
+export function startTyping(
+  channel: { sendTyping(): Promise<void> },
+  logger: Logger,
+  options: { delayMs?: number; gate?: GlobalWriteGate } = {},
+): TypingIndicator {
   const startedAt = Date.now();
+  const delayMs = options.delayMs ?? TYPING_DELAY_MS;
   let refresh: ReturnType<typeof setInterval> | undefined;
-  const send = () => {
+  let stopped = false;
+  const send = async () => {
+    // Only worth sending if it can go soon: when the process is at Discord's global limit, text matters more.
+    if (options.gate !== undefined && !(await options.gate.acquire('background', { maxWaitMs: TYPING_MAX_GATE_WAIT_MS }))) return;
+    if (stopped) return;
     channel.sendTyping().catch((error: unknown) => logger.warn({ err: error }, 'typing indicator failed'));
   };
   const first = setTimeout(() => {
-    send();
+    void send();
     refresh = setInterval(() => {
       if (Date.now() - startedAt >= TYPING_MAX_MS) stop();
-      else send();
+      else void send();
     }, TYPING_REFRESH_MS);
   }, delayMs);
   function stop() {
+    stopped = true;
     clearTimeout(first);
     clearInterval(refresh);
   }

@@ -1,0 +1,32 @@
+// The figures the benchmark runs with, in one place, so the printed table can state them.
+
+/** The fake model's timing: a fixed time to first token, then one word (≈ one token) every `wordIntervalMs`. */
+export const modelTiming = {
+  firstTokenMs: 400,
+  // 16 ms a word is about 60 tokens/s, a typical rate for a small hosted model.
+  wordIntervalMs: 16,
+  narrativeWords: 120,
+  responseWords: 60,
+} as const;
+
+/** Discord's default channel bucket (5 writes per 5 s) resets within 5 s; waiting a little more makes sure it has. */
+export const BUCKET_RESET_WAIT_MS = 6000;
+
+/** After the gateway session is up, time for the bot to process READY/GUILD_CREATE and run its start-up recovery. */
+export const BOT_SETTLE_MS = 1000;
+
+/** `/gm start` is sent to this many channels at a time, so the interaction acknowledgements stay within Discord's 3 s. */
+export const OPENING_BATCH_SIZE = 10;
+
+/** After the last metadata reply, time for the bot to store it before CPU time is read. */
+export const AFTER_TURN_SETTLE_MS = 500;
+
+export const DEFAULT_SCALES = [1, 10, 100] as const;
+
+export const targets = {
+  /** Overhead p95 to the first visible text; 100 ms at 1 channel, 250 ms at more (the brief gives 250 ms for 100). */
+  overheadP95Ms: (channels: number) => (channels === 1 ? 100 : 250),
+  /** The edit interval (EDIT_INTERVAL_MS default) plus 200 ms. */
+  finalTextLagP95Ms: 1200,
+  peakRssMb: 200,
+} as const;

@@ -1,0 +1,112 @@
+import { mean, percentile } from './percentile.ts';
+import type { ScaleResult } from './run-scale.ts';
+import { targets } from './bench-settings.ts';
+
+// The printed result: one column per scale, one row per figure, the target beside it and a verdict in the cell.
+
+type Row = { metric: string; target: string; cell: (result: ScaleResult) => string };
+
+const milliseconds = (value: number | undefined) => (value === undefined ? '–' : `${Math.round(value)}`);
+const p50 = (values: readonly number[]) => percentile(values, 0.5);
+const p95 = (values: readonly number[]) => percentile(values, 0.95);
+const p50p95 = (values: readonly number[]) => `${milliseconds(p50(values))} / ${milliseconds(p95(values))} ms`;
+const verdict = (met: boolean) => (met ? ' ✓' : ' ✗ missed');
+const megabytes = (kilobytes: number) => `${Math.round(kilobytes / 1024)} MB`;
+
+const rows: Row[] = [
+  {
+    metric: 'turns ended with option buttons',
+    target: 'all',
+    cell: ({ figures }) => `${figures.completed} / ${figures.channels}${verdict(figures.completed === figures.channels)}`,
+  },
+  {
+    metric: 'overhead to first text, p50 / p95',
+    target: 'p95 ≤ 100 ms (1 ch), ≤ 250 ms (10, 100 ch)',
+    cell: ({ channels, figures }) => {
+      const worst = p95(figures.overheadMs);
+      return `${p50p95(figures.overheadMs)}${verdict(worst !== undefined && worst <= targets.overheadP95Ms(channels))}`;
+    },
+  },
+  { metric: '↳ before the model: message → narrative request', target: '', cell: ({ figures }) => p50p95(figures.beforeModelMs) },
+  { metric: '↳ after the model: first token due → first write', target: '', cell: ({ figures }) => p50p95(figures.afterFirstTokenMs) },
+  {
+    metric: 'final-text lag, p50 / p95',
+    target: `p95 ≤ ${targets.finalTextLagP95Ms} ms`,
+    cell: ({ figures }) => {
+      const worst = p95(figures.finalTextLagMs);
+      return `${p50p95(figures.finalTextLagMs)}${verdict(worst !== undefined && worst <= targets.finalTextLagP95Ms)}`;
+    },
+  },
+  { metric: '↳ options call (model time), p50', target: '', cell: ({ figures }) => `${milliseconds(p50(figures.optionsCallMs))} ms` },
+  { metric: '↳ options reply → final edit', target: '', cell: ({ figures }) => p50p95(figures.afterOptionsMs) },
+  { metric: 'longest pause of the visible text', target: '', cell: ({ figures }) => p50p95(figures.longestTextPauseMs) },
+  { metric: 'message → final edit (whole turn)', target: '', cell: ({ figures }) => p50p95(figures.turnMs) },
+  {
+    metric: 'writes per turn (creates + edits), mean / max',
+    target: '',
+    cell: ({ figures }) => {
+      const typing = (mean(figures.typingPerTurn) ?? 0).toFixed(1);
+      return `${(mean(figures.writesPerTurn) ?? 0).toFixed(1)} / ${Math.max(0, ...figures.writesPerTurn)} (+ ${typing} typing)`;
+    },
+  },
+  {
+    metric: 'requests: typing / create / text edit / buttons-only edit',
+    target: '',
+    cell: ({ figures: { requestsByKind: kinds } }) => `${kinds.typing} / ${kinds.create} / ${kinds.textEdit} / ${kinds.buttonsOnlyEdit}`,
+  },
+  {
+    metric: 'requests/s to Discord: peak, seconds at ≥ 50',
+    target: '',
+    cell: ({ figures: { requestsPerSecond: counts } }) => `${Math.max(0, ...counts)}/s, ${counts.filter((count) => count >= 50).length} s`,
+  },
+  {
+    metric: '429s / 400s',
+    target: 'none',
+    cell: ({ figures }) => `${figures.status429} / ${figures.status400}${verdict(figures.status429 === 0 && figures.status400 === 0)}`,
+  },
+  {
+    metric: 'discord.js rateLimited: global / route, longest wait',
+    target: '',
+    cell: ({ rateLimits }) => `${rateLimits.global} / ${rateLimits.route}, ${rateLimits.longestWaitMs} ms`,
+  },
+  {
+    metric: 'bot RSS: connected → peak (VmHWM)',
+    target: `peak < ${targets.peakRssMb} MB (100 ch)`,
+    cell: ({ usageAtStart, usageAfter }) =>
+      `${megabytes(usageAtStart.rssKb)} → ${megabytes(usageAfter.peakRssKb)}${verdict(usageAfter.peakRssKb / 1024 < targets.peakRssMb)}`,
+  },
+  {
+    metric: 'bot CPU time per turn',
+    target: '',
+    cell: ({ channels, usageBefore, usageAfter }) => `${milliseconds((usageAfter.cpuMs - usageBefore.cpuMs) / channels)} ms`,
+  },
+  {
+    metric: 'SIGTERM → exit',
+    target: 'exit 0 within 10 s',
+    cell: ({ stop }) => {
+      const outcome = stop.killed ? 'killed' : `exit ${stop.exitCode ?? stop.signal}`;
+      return `${outcome} in ${milliseconds(stop.stopMs)} ms${verdict(!stop.killed && stop.exitCode === 0 && stop.stopMs <= 10_000)}`;
+    },
+  },
+  {
+    metric: 'bench process timer delay, p99 / max',
+    target: '',
+    cell: ({ benchLoopDelayMs }) => `${milliseconds(benchLoopDelayMs.p99)} / ${milliseconds(benchLoopDelayMs.max)} ms`,
+  },
+];
+
+export function formatTable(results: readonly ScaleResult[]): string {
+  const header = ['metric', 'target', ...results.map((result) => `${result.channels} ch`)];
+  const body = rows.map((row) => [row.metric, row.target, ...results.map(row.cell)]);
+  const widths = header.map((title, column) => Math.max(title.length, ...body.map((cells) => cells[column]?.length ?? 0)));
+  const line = (cells: readonly string[]) => `| ${cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join(' | ')} |`;
+  return [line(header), `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`, ...body.map(line)].join('\n');
+}
+
+/** Anything the bot logged at warn or worse during the measured turns, and anything on its stderr. */
+export function formatBotComplaints(results: readonly ScaleResult[]): string[] {
+  return results.flatMap((result) => [
+    ...[...result.warnings].map(([message, count]) => `${result.channels} ch: bot logged "${message}" ×${count}`),
+    ...result.stderr.map((line) => `${result.channels} ch: bot stderr: ${line}`),
+  ]);
+}

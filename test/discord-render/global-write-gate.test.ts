@@ -1,0 +1,45 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createGlobalWriteGate, type GatePriority } from '../../src/discord/render/global-write-gate.ts';
+
+beforeEach(() => {
+  vi.useFakeTimers({ now: 0 });
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('global write gate', () => {
+  it('lets requests through at once under the limit, and at most the limit in any second', async () => {
+    const gate = createGlobalWriteGate({ perSecond: 3 });
+    const granted: number[] = [];
+    for (let index = 0; index < 7; index += 1) void gate.acquire('partial').then(() => granted.push(Date.now()));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(granted).toEqual([0, 0, 0]);
+    await vi.advanceTimersByTimeAsync(2500);
+    expect(granted).toEqual([0, 0, 0, 1000, 1000, 1000, 2000]);
+  });
+
+  it('serves the first words and final texts of turns before streaming edits, and those before courtesies', async () => {
+    const gate = createGlobalWriteGate({ perSecond: 2 });
+    const order: string[] = [];
+    const ask = (priority: GatePriority, name: string) => void gate.acquire(priority).then(() => order.push(name));
+    ask('partial', 'fills 1');
+    ask('partial', 'fills 2');
+    ask('background', 'old buttons');
+    ask('partial', 'edit');
+    ask('urgent', 'first words');
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(order).toEqual(['fills 1', 'fills 2', 'first words', 'edit', 'old buttons']);
+  });
+
+  it('gives up on a request that cannot go soon enough, such as a typing indicator', async () => {
+    const gate = createGlobalWriteGate({ perSecond: 1 });
+    await gate.acquire('urgent');
+    const typing = gate.acquire('background', { maxWaitMs: 250 });
+    const text = gate.acquire('urgent');
+    await vi.advanceTimersByTimeAsync(300);
+    expect(await typing).toBe(false);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(await text).toBe(true);
+  });
+});

@@ -23,7 +23,7 @@ console.log(
 );
 console.log(
   `Discord (emulator): channel bucket 5 writes per 5 s; discord.js's own global limit 50 requests/s. One fresh bot process ` +
-    `(node src/index.ts, SQLite store) per scale; campaigns opened, then ${BUCKET_RESET_WAIT_MS / 1000} s for the buckets to reset, ` +
+    `(node --max-semi-space-size=4 src/index.ts, SQLite store) per scale; campaigns opened, then ${BUCKET_RESET_WAIT_MS / 1000} s for the buckets to reset, ` +
     `then one player message per channel at the same moment. Percentiles by nearest rank over the channels.`,
 );
 console.log('');

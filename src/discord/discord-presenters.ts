@@ -103,7 +103,9 @@ export function createDiscordPresenters(input: { client: Client; logger: Logger;
     async drain(timeoutMs) {
       // Bounded: a stop must end within the service manager's patience, and what may still wait here is at most the
       // disabling of old buttons, which a click on them answers politely anyway.
-      const idle = Promise.all([...usedChannels].map((channelId) => schedulers.getScheduler(channelId).whenIdle()));
+      const channels = [...usedChannels].map((channelId) => schedulers.getScheduler(channelId));
+      for (const scheduler of channels) scheduler.hurry();
+      const idle = Promise.all(channels.map((scheduler) => scheduler.whenIdle()));
       await Promise.race([idle, new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
     },
   };

@@ -39,6 +39,8 @@ export type ChannelWriteScheduler = {
   existingMessage<Payload>(port: MessageWritePort<Payload>, messageId: string): ScheduledMessage<Payload>;
   /** Resolves when nothing is waiting or in flight. */
   whenIdle(): Promise<void>;
+  /** At shutdown: courtesy writes go as soon as the budget allows instead of waiting for a quiet channel. */
+  hurry(): void;
   /** Discord's rate-limit headers for this channel's message bucket: with nothing remaining, writes wait for the reset. */
   observeBucket(state: { remaining: number; resetAfterMs: number }): void;
 };
@@ -281,6 +283,11 @@ export function createChannelWriteScheduler(options: ChannelWriteSchedulerOption
       handle<Payload>({ port: port as MessageWritePort<unknown>, id: undefined, createError: undefined, pending: undefined }),
     existingMessage: <Payload>(port: MessageWritePort<Payload>, messageId: string) =>
       handle<Payload>({ port: port as MessageWritePort<unknown>, id: messageId, createError: undefined, pending: undefined }),
+    hurry: () => {
+      // Stopping: courtesy writes wait no longer for a quiet channel (there will be no more streams).
+      for (const state of waiting) if (state.pending?.urgency === 'background') state.pending.urgency = 'partial';
+      if (!inFlight) pump();
+    },
     observeBucket: ({ remaining, resetAfterMs }) => {
       if (remaining > 0) return;
       discordBlocksUntil = Math.max(discordBlocksUntil, now() + resetAfterMs);

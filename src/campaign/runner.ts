@@ -7,7 +7,7 @@ import { ActionBatch, MAX_ACTION_CHARACTERS } from './action-batch.ts';
 import { buildTurnContext } from './build-turn-context.ts';
 import { joinParty } from './join-party.ts';
 import type { PresenterFactory } from './presenter.ts';
-import { createTurnId } from './turn-id.ts';
+import { newTurn } from './new-turn.ts';
 import type { Campaign, CampaignStore, OptionSet, StoredTurn } from './types.ts';
 import { explainTurnFailure } from './explain-turn-failure.ts';
 import { foldOldTurns, type Summariser } from './fold-old-turns.ts';
@@ -139,23 +139,9 @@ export function createCampaignRunner(dependencies: RunnerDependencies): Campaign
     ]);
     if (loaded === undefined || loaded.status !== 'active') return;
     const campaign = joinParty(loaded, actions);
-    const turnId = createTurnId();
+    const turn = newTurn(campaign, actions);
+    const turnId = turn.turnId;
     const turnLogger = logger.child({ guildId: campaign.guildId, channelId, turnId });
-    const turn: StoredTurn = {
-      turnId,
-      channelId,
-      guildId: campaign.guildId,
-      number: campaign.turnCount + 1,
-      status: 'in_progress',
-      actions,
-      narrative: '',
-      response: '',
-      options: [],
-      usage: {},
-      messageIds: [],
-      startedAt: new Date().toISOString(),
-      finishedAt: null,
-    };
     // Bookkeeping runs beside the model's first call, not before it: none of it is needed for the first words.
     const bookkeeping = Promise.all([store.saveTurn(turn), retirePreviousOptions(recentTurns, actions)]).then(
       ([, previousOptions]) => previousOptions,
@@ -300,21 +286,7 @@ export function createCampaignRunner(dependencies: RunnerDependencies): Campaign
       const campaign = await store.getCampaign(channelId).catch(() => undefined);
       if (campaign === undefined) continue;
       await store
-        .saveTurn({
-          turnId: createTurnId(),
-          channelId,
-          guildId: campaign.guildId,
-          number: campaign.turnCount + 1,
-          status: 'in_progress',
-          actions: waiting,
-          narrative: '',
-          response: '',
-          options: [],
-          usage: {},
-          messageIds: [],
-          startedAt: new Date().toISOString(),
-          finishedAt: null,
-        })
+        .saveTurn(newTurn(campaign, waiting))
         .catch((error: unknown) => logger.error({ err: error, channelId }, 'could not keep waiting actions'));
     }
   }

@@ -1,27 +1,19 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { reply, startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai.ts';
+import { describe, expect, it } from 'vitest';
+import { reply } from '../support/fake-openai.ts';
+import { useFakeOpenAi } from '../support/use-fake-openai.ts';
 import { clientFor, collect, narrativeRequest } from './llm-test-client.ts';
 
-let fake: FakeOpenAi;
-beforeAll(async () => {
-  fake = await startFakeOpenAi();
-});
-afterAll(async () => {
-  await fake.close();
-});
-beforeEach(() => {
-  fake.clear();
-});
+const fakeOpenAi = useFakeOpenAi();
 
 describe('stream', () => {
   it('yields each delta as it arrives, before the server has sent the rest', async () => {
-    fake.enqueue(reply.text('The door creaks open slowly.', { firstTokenMs: 20, chunkDelayMs: 60, chunks: 5 }));
-    const stream = clientFor(fake).stream(narrativeRequest());
+    fakeOpenAi.server.enqueue(reply.text('The door creaks open slowly.', { firstTokenMs: 20, chunkDelayMs: 60, chunks: 5 }));
+    const stream = clientFor(fakeOpenAi.server).stream(narrativeRequest());
     const chunksSentAtEachDelta: number[] = [];
     const deltas: string[] = [];
     for await (const delta of stream) {
       deltas.push(delta);
-      chunksSentAtEachDelta.push(fake.requests[0]?.chunksSent ?? -1);
+      chunksSentAtEachDelta.push(fakeOpenAi.server.requests[0]?.chunksSent ?? -1);
     }
     expect(deltas.join('')).toBe('The door creaks open slowly.');
     expect(deltas).toHaveLength(5);
@@ -29,12 +21,12 @@ describe('stream', () => {
   });
 
   it('sends stream_options and prompt_cache_key and reports usage with cached tokens', async () => {
-    fake.enqueue(reply.text('Hello adventurers.', { usage: { promptTokens: 1200, completionTokens: 4, cachedTokens: 1024 } }));
-    const stream = clientFor(fake).stream(narrativeRequest({ cacheKey: 'campaign-42', maxTokens: 300, temperature: 0.8 }));
+    fakeOpenAi.server.enqueue(reply.text('Hello adventurers.', { usage: { promptTokens: 1200, completionTokens: 4, cachedTokens: 1024 } }));
+    const stream = clientFor(fakeOpenAi.server).stream(narrativeRequest({ cacheKey: 'campaign-42', maxTokens: 300, temperature: 0.8 }));
     expect(stream.usage).toBeUndefined();
     expect((await collect(stream)).join('')).toBe('Hello adventurers.');
     expect(stream.usage).toEqual({ promptTokens: 1200, completionTokens: 4, cachedPromptTokens: 1024 });
-    const body = fake.requests[0]?.body;
+    const body = fakeOpenAi.server.requests[0]?.body;
     expect(body).toMatchObject({
       model: 'fake-dm',
       stream: true,
@@ -46,7 +38,7 @@ describe('stream', () => {
   });
 
   it('counts the prefix shared with an earlier call as cached', async () => {
-    const client = clientFor(fake);
+    const client = clientFor(fakeOpenAi.server);
     await collect(client.stream(narrativeRequest({ cacheKey: 'c' })));
     const second = client.stream(narrativeRequest({ cacheKey: 'c' }));
     await collect(second);
@@ -55,35 +47,35 @@ describe('stream', () => {
   });
 
   it('returns no deltas for an empty answer, without an error', async () => {
-    fake.enqueue(reply.empty());
-    const stream = clientFor(fake).stream(narrativeRequest());
+    fakeOpenAi.server.enqueue(reply.empty());
+    const stream = clientFor(fakeOpenAi.server).stream(narrativeRequest());
     expect(await collect(stream)).toEqual([]);
     expect(stream.usage?.completionTokens).toBe(0);
   });
 
   it('closes the connection when the consumer stops reading', async () => {
-    fake.enqueue(reply.text('one two three four five six', { chunkDelayMs: 50 }));
-    for await (const delta of clientFor(fake).stream(narrativeRequest())) {
+    fakeOpenAi.server.enqueue(reply.text('one two three four five six', { chunkDelayMs: 50 }));
+    for await (const delta of clientFor(fakeOpenAi.server).stream(narrativeRequest())) {
       expect(delta).toBe('one ');
       break;
     }
-    await fake.requests[0]?.closed;
-    expect(fake.requests[0]?.closedByClient).toBe(true);
+    await fakeOpenAi.server.requests[0]?.closed;
+    expect(fakeOpenAi.server.requests[0]?.closedByClient).toBe(true);
   });
 });
 
 describe('complete', () => {
   it('returns the whole text and usage from a non-streamed request', async () => {
-    fake.enqueue(reply.text('A goblin appears.', { usage: { cachedTokens: 7 } }));
-    const completion = await clientFor(fake).complete(narrativeRequest({ cacheKey: 'campaign-1' }));
+    fakeOpenAi.server.enqueue(reply.text('A goblin appears.', { usage: { cachedTokens: 7 } }));
+    const completion = await clientFor(fakeOpenAi.server).complete(narrativeRequest({ cacheKey: 'campaign-1' }));
     expect(completion.text).toBe('A goblin appears.');
     expect(completion.usage).toMatchObject({ completionTokens: 5, cachedPromptTokens: 7 });
-    expect(fake.requests[0]?.stream).toBe(false);
-    expect(fake.requests[0]?.body.prompt_cache_key).toBe('campaign-1');
+    expect(fakeOpenAi.server.requests[0]?.stream).toBe(false);
+    expect(fakeOpenAi.server.requests[0]?.body.prompt_cache_key).toBe('campaign-1');
   });
 
   it('returns empty text for an empty answer', async () => {
-    fake.enqueue(reply.empty());
-    expect((await clientFor(fake).complete(narrativeRequest())).text).toBe('');
+    fakeOpenAi.server.enqueue(reply.empty());
+    expect((await clientFor(fakeOpenAi.server).complete(narrativeRequest())).text).toBe('');
   });
 });

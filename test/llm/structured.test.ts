@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { StructuredRequest } from '../../src/llm/types.ts';
-import { reply, startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai.ts';
+import { reply } from '../support/fake-openai.ts';
+import { useFakeOpenAi } from '../support/use-fake-openai.ts';
 import { captureError, clientFor, narrativeRequest } from './llm-test-client.ts';
 
 const optionsSchema = z.object({
@@ -20,23 +21,14 @@ function optionsRequest(overrides: Partial<StructuredRequest<PlayerOptions>> = {
   return { ...narrativeRequest({ model: 'fake-options' }), schema: optionsSchema, schemaName: 'player_options', ...overrides };
 }
 
-let fake: FakeOpenAi;
-beforeAll(async () => {
-  fake = await startFakeOpenAi();
-});
-afterAll(async () => {
-  await fake.close();
-});
-beforeEach(() => {
-  fake.clear();
-});
+const fakeOpenAi = useFakeOpenAi();
 
 describe('structured', () => {
   it('sends the zod schema as strict JSON-schema output and returns the validated value', async () => {
-    fake.enqueue(reply.json(goodOptions));
-    const result = await clientFor(fake).structured(optionsRequest({ cacheKey: 'campaign-7' }));
+    fakeOpenAi.server.enqueue(reply.json(goodOptions));
+    const result = await clientFor(fakeOpenAi.server).structured(optionsRequest({ cacheKey: 'campaign-7' }));
     expect(result).toMatchObject({ ok: true, value: goodOptions, repaired: false });
-    const request = fake.requests[0];
+    const request = fakeOpenAi.server.requests[0];
     expect(request?.stream).toBe(false);
     expect(request?.jsonSchemaName).toBe('player_options');
     expect(request?.body.response_format).toMatchObject({
@@ -47,28 +39,28 @@ describe('structured', () => {
   });
 
   it('falls back to JSON instructions when the server refuses JSON schema, and remembers it', async () => {
-    const client = clientFor(fake);
-    fake.enqueue(reply.jsonSchemaRefused(), reply.json(goodOptions));
+    const client = clientFor(fakeOpenAi.server);
+    fakeOpenAi.server.enqueue(reply.jsonSchemaRefused(), reply.json(goodOptions));
     const result = await client.structured(optionsRequest());
     expect(result).toMatchObject({ ok: true, value: goodOptions, repaired: true });
-    expect(fake.requests).toHaveLength(2);
-    const fallback = fake.requests[1];
+    expect(fakeOpenAi.server.requests).toHaveLength(2);
+    const fallback = fakeOpenAi.server.requests[1];
     expect(fallback?.body.response_format).toBeUndefined();
     expect(fallback?.lastMessage).toContain('Aria opens the door.');
     expect(fallback?.lastMessage).toContain('JSON Schema');
     expect(fallback?.lastMessage).toContain('"label"');
     // The prefix before the last message is unchanged, so the provider's cache still applies.
-    expect(fallback?.messages.slice(0, -1)).toEqual(fake.requests[0]?.messages.slice(0, -1));
+    expect(fallback?.messages.slice(0, -1)).toEqual(fakeOpenAi.server.requests[0]?.messages.slice(0, -1));
 
-    fake.enqueue(reply.json(goodOptions));
+    fakeOpenAi.server.enqueue(reply.json(goodOptions));
     expect((await client.structured(optionsRequest())).ok).toBe(true);
-    expect(fake.requests).toHaveLength(3);
-    expect(fake.requests[2]?.body.response_format).toBeUndefined();
+    expect(fakeOpenAi.server.requests).toHaveLength(3);
+    expect(fakeOpenAi.server.requests[2]?.body.response_format).toBeUndefined();
   });
 
   it('adds the usage of both calls after a fallback', async () => {
-    fake.enqueue(reply.jsonSchemaRefused(), reply.json(goodOptions, { usage: { promptTokens: 100, completionTokens: 20, cachedTokens: 50 } }));
-    const result = await clientFor(fake).structured(optionsRequest());
+    fakeOpenAi.server.enqueue(reply.jsonSchemaRefused(), reply.json(goodOptions, { usage: { promptTokens: 100, completionTokens: 20, cachedTokens: 50 } }));
+    const result = await clientFor(fakeOpenAi.server).structured(optionsRequest());
     expect(result.usage).toEqual({ promptTokens: 100, completionTokens: 20, cachedPromptTokens: 50 });
   });
 
@@ -77,49 +69,49 @@ describe('structured', () => {
     ['prose around the object', `Here are the options:\n${JSON.stringify(goodOptions)}\nHave fun!`],
     ['trailing commas', '{"options": [{"label": "Open the chest", "action": "Aria pries the chest open.",}, {"label": "Leave", "action": "Aria backs out of the room."},],}'],
   ])('repairs malformed JSON (%s) without another request', async (_name, text) => {
-    fake.enqueue(reply.text(text));
-    const result = await clientFor(fake).structured(optionsRequest());
+    fakeOpenAi.server.enqueue(reply.text(text));
+    const result = await clientFor(fakeOpenAi.server).structured(optionsRequest());
     expect(result).toMatchObject({ ok: true, value: goodOptions, repaired: true });
-    expect(fake.requests).toHaveLength(1);
+    expect(fakeOpenAi.server.requests).toHaveLength(1);
   });
 
   it('asks again with instructions when structured output does not validate', async () => {
-    fake.enqueue(reply.json({ options: [] }), reply.text('Sure! ```json\n' + JSON.stringify(goodOptions) + '\n```'));
-    const result = await clientFor(fake).structured(optionsRequest());
+    fakeOpenAi.server.enqueue(reply.json({ options: [] }), reply.text('Sure! ```json\n' + JSON.stringify(goodOptions) + '\n```'));
+    const result = await clientFor(fakeOpenAi.server).structured(optionsRequest());
     expect(result).toMatchObject({ ok: true, value: goodOptions, repaired: true });
-    expect(fake.requests).toHaveLength(2);
+    expect(fakeOpenAi.server.requests).toHaveLength(2);
   });
 
   it('returns ok: false with the raw text when nothing valid comes back', async () => {
-    fake.enqueue(reply.text('I cannot do that, Dave.'), reply.text('{"options": [{"label": oops'));
-    const result = await clientFor(fake).structured(optionsRequest());
+    fakeOpenAi.server.enqueue(reply.text('I cannot do that, Dave.'), reply.text('{"options": [{"label": oops'));
+    const result = await clientFor(fakeOpenAi.server).structured(optionsRequest());
     expect(result).toMatchObject({ ok: false, error: 'invalid_output', raw: '{"options": [{"label": oops' });
   });
 
   it('returns ok: false for an empty answer', async () => {
-    fake.enqueue(reply.empty(), reply.empty());
-    const result = await clientFor(fake).structured(optionsRequest());
+    fakeOpenAi.server.enqueue(reply.empty(), reply.empty());
+    const result = await clientFor(fakeOpenAi.server).structured(optionsRequest());
     expect(result).toMatchObject({ ok: false, error: 'invalid_output', raw: '' });
   });
 
   it('returns ok: false for a failure that is not about the output, without a fallback', async () => {
-    fake.enqueue(reply.unauthorized());
-    const result = await clientFor(fake).structured(optionsRequest());
+    fakeOpenAi.server.enqueue(reply.unauthorized());
+    const result = await clientFor(fakeOpenAi.server).structured(optionsRequest());
     expect(result).toMatchObject({ ok: false, error: 'auth' });
-    expect(fake.requests).toHaveLength(1);
+    expect(fakeOpenAi.server.requests).toHaveLength(1);
   });
 
   it('uses JSON instructions at once for a schema strict mode cannot express', async () => {
     const loose = z.object({ mood: z.string(), note: z.string().optional() });
-    fake.enqueue(reply.json({ mood: 'tense' }));
-    const result = await clientFor(fake).structured({ ...narrativeRequest(), schema: loose, schemaName: 'scene_metadata' });
+    fakeOpenAi.server.enqueue(reply.json({ mood: 'tense' }));
+    const result = await clientFor(fakeOpenAi.server).structured({ ...narrativeRequest(), schema: loose, schemaName: 'scene_metadata' });
     expect(result).toMatchObject({ ok: true, value: { mood: 'tense' } });
-    expect(fake.requests[0]?.body.response_format).toBeUndefined();
+    expect(fakeOpenAi.server.requests[0]?.body.response_format).toBeUndefined();
   });
 
   it('throws only when aborted', async () => {
-    fake.enqueue(reply.json(goodOptions, { firstTokenMs: 2000 }));
-    const error = await captureError(clientFor(fake).structured(optionsRequest({ signal: AbortSignal.timeout(100) })));
+    fakeOpenAi.server.enqueue(reply.json(goodOptions, { firstTokenMs: 2000 }));
+    const error = await captureError(clientFor(fakeOpenAi.server).structured(optionsRequest({ signal: AbortSignal.timeout(100) })));
     expect(error.kind).toBe('aborted');
   });
 });

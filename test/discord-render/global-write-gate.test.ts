@@ -43,3 +43,22 @@ describe('global write gate', () => {
     expect(await text).toBe(true);
   });
 });
+
+describe('global write gate shares', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: 0 });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('lets courtesies fill only half of a second, so the text asked for right after them goes at once', async () => {
+    const gate = createGlobalWriteGate({ perSecond: 4 });
+    const typing = [gate.acquire('background'), gate.acquire('background'), gate.acquire('background', { maxWaitMs: 250 })];
+    const firstWords = gate.acquire('urgent');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(await firstWords).toBe(true);
+    await vi.advanceTimersByTimeAsync(300);
+    expect(await Promise.all(typing)).toEqual([true, true, false]);
+  });
+});

@@ -24,11 +24,15 @@ export type GlobalWriteGate = {
 type Waiter = { priority: GatePriority; grant: (granted: boolean) => void; settled: boolean };
 
 const WINDOW_MS = 1000;
+/** Typing indicators and old-button edits ask just before text does (a turn's first words follow its typing). */
+const BACKGROUND_SHARE = 0.5;
 const order: GatePriority[] = ['urgent', 'partial', 'background'];
 
 export function createGlobalWriteGate(options: { perSecond: number; now?: () => number }): GlobalWriteGate {
   const now = options.now ?? Date.now;
   const starts: number[] = [];
+  // Courtesies may fill only part of a second: the rest stays free for the text that follows them within it.
+  const backgroundShare = Math.max(1, Math.floor(options.perSecond * BACKGROUND_SHARE));
   const queues: Record<GatePriority, Waiter[]> = { urgent: [], partial: [], background: [] };
   let timer: ReturnType<typeof setTimeout> | undefined;
 
@@ -36,8 +40,9 @@ export function createGlobalWriteGate(options: { perSecond: number; now?: () => 
     while (starts.length > 0 && (starts[0] ?? at) <= at - WINDOW_MS) starts.shift();
   }
 
-  function nextWaiter(): Waiter | undefined {
+  function nextWaiter(backgroundAllowed: boolean): Waiter | undefined {
     for (const priority of order) {
+      if (priority === 'background' && !backgroundAllowed) return undefined;
       const queue = queues[priority];
       while (queue.length > 0 && queue[0]?.settled) queue.shift();
       if (queue.length > 0) return queue.shift();
@@ -46,7 +51,14 @@ export function createGlobalWriteGate(options: { perSecond: number; now?: () => 
   }
 
   function hasWaiters(): boolean {
-    return order.some((priority) => queues[priority].some((waiter) => !waiter.settled));
+    return hasWaitersAtOrAbove('background');
+  }
+
+  /** Whether someone at least as important already waits: they go first. */
+  function hasWaitersAtOrAbove(priority: GatePriority): boolean {
+    return order
+      .slice(0, order.indexOf(priority) + 1)
+      .some((candidate) => queues[candidate].some((waiter) => !waiter.settled));
   }
 
   function serve(): void {
@@ -54,8 +66,8 @@ export function createGlobalWriteGate(options: { perSecond: number; now?: () => 
     const at = now();
     forgetOld(at);
     while (starts.length < options.perSecond) {
-      const waiter = nextWaiter();
-      if (waiter === undefined) return;
+      const waiter = nextWaiter(starts.length < backgroundShare);
+      if (waiter === undefined) break;
       waiter.settled = true;
       starts.push(at);
       waiter.grant(true);
@@ -66,7 +78,8 @@ export function createGlobalWriteGate(options: { perSecond: number; now?: () => 
   function request(priority: GatePriority, requestOptions: { maxWaitMs?: number } = {}): GateTicket {
     const at = now();
     forgetOld(at);
-    if (starts.length < options.perSecond && !hasWaiters()) {
+    const limit = priority === 'background' ? backgroundShare : options.perSecond;
+    if (starts.length < limit && !hasWaitersAtOrAbove(priority)) {
       starts.push(at);
       return { granted: Promise.resolve(true), raise: () => undefined };
     }

@@ -33,8 +33,9 @@ export async function startBot(config: Config, logger: Logger): Promise<RunningB
   const store = await createCampaignStore({ url: config.store.url, logger });
   const llm = createLlmClient({ ...config.llm, logger });
   const orchestrator = createOrchestrator({ llm, models: config.llm.models, logger });
-  const client = createDiscordClient({ apiUrl: config.discord.apiUrl, logger });
-  const presenters = createDiscordPresenters({ client, logger, editIntervalMs: config.editIntervalMs });
+  const { apiUrl, globalRequestsPerSecond } = config.discord;
+  const client = createDiscordClient({ apiUrl, globalRequestsPerSecond, logger });
+  const presenters = createDiscordPresenters({ client, logger, editIntervalMs: config.editIntervalMs, globalRequestsPerSecond });
   const summarise: Summariser = (input) => foldIntoSummary({ llm, model: config.llm.models.metadata, ...input });
   const runner = createCampaignRunner({ store, orchestrator, presenters, logger, streaming: config.streaming, summarise });
 

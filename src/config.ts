@@ -51,6 +51,11 @@ const environmentSchema = z.object({
         .filter((name) => name !== ''),
     ),
   EDIT_INTERVAL_MS: positiveMilliseconds(1000),
+  DISCORD_GLOBAL_REQUESTS_PER_SECOND: z.coerce
+    .number({ error: 'expected a whole number of requests per second' })
+    .int('expected a whole number of requests per second')
+    .min(10, 'expected at least 10')
+    .default(50),
   LLM_FIRST_TOKEN_TIMEOUT_MS: positiveMilliseconds(20_000),
   LLM_CHUNK_TIMEOUT_MS: positiveMilliseconds(15_000),
   LLM_TOTAL_TIMEOUT_MS: positiveMilliseconds(180_000),
@@ -64,7 +69,14 @@ const environmentSchema = z.object({
 });
 
 export type Config = {
-  discord: { token: string; apiUrl: string; guildId: string | undefined; gmRoleNames: string[] };
+  discord: {
+    token: string;
+    apiUrl: string;
+    guildId: string | undefined;
+    gmRoleNames: string[];
+    /** Discord's global limit for this bot: 50 unless Discord raised it. */
+    globalRequestsPerSecond: number;
+  };
   llm: {
     apiKey: string;
     baseUrl: string | undefined;
@@ -113,6 +125,7 @@ export function parseConfig(rawEnvironment: Record<string, string | undefined>):
         apiUrl: environmentValues.DISCORD_API_URL.replace(/\/+$/, ''),
         guildId: environmentValues.DISCORD_GUILD_ID,
         gmRoleNames: environmentValues.GM_ROLE_NAMES,
+        globalRequestsPerSecond: environmentValues.DISCORD_GLOBAL_REQUESTS_PER_SECOND,
       },
       llm: {
         // Local OpenAI-compatible servers accept any key; the SDK insists on one.

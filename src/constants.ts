@@ -63,10 +63,11 @@ export const TYPING_DELAY_MS = 250;
 export const TYPING_MAX_GATE_WAIT_MS = 250;
 
 /**
- * Requests per second this process allows itself, out of Discord's global 50 (discord.js enforces 50 locally, first
- * come first served). The margin leaves room for command replies and fetches that do not go through the gate.
+ * Share of Discord's global limit (50 requests/s unless Discord raised it; discord.js enforces it locally, first come
+ * first served) that channel writes may take through the gate: 45 of 50. The margin leaves room for command replies
+ * and fetches that do not go through the gate.
  */
-export const GLOBAL_GATE_REQUESTS_PER_SECOND = 45;
+export const GLOBAL_GATE_SHARE = 0.9;
 
 /** Typing stops on its own after this long, so a turn that is never finished cannot keep "typing" for ever. */
 export const TYPING_MAX_MS = 180_000;

@@ -1,13 +1,13 @@
 import { Client, GatewayIntentBits, Options, RESTEvents } from 'discord.js';
 import type { Logger } from 'pino';
 
-export function createDiscordClient(input: { apiUrl: string; logger: Logger }): Client {
+export function createDiscordClient(input: { apiUrl: string; globalRequestsPerSecond: number; logger: Logger }): Client {
   const client = new Client({
     // Message Content is privileged: it must also be switched on in the Developer Portal.
     intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent],
     // Model text must never ping anyone, and edits without allowed_mentions are parsed again.
     allowedMentions: { parse: [], repliedUser: false },
-    rest: { api: input.apiUrl },
+    rest: { api: input.apiUrl, globalRequestsPerSecond: input.globalRequestsPerSecond },
     // Turns keep their own state (message ids in the store); discord.js's default of 200 cached messages per channel,
     // rewritten on every streamed edit, would only hold memory: at 100 busy channels that is 20,000 messages.
     makeCache: Options.cacheWithLimits({ ...Options.DefaultMakeCacheSettings, MessageManager: 0 }),

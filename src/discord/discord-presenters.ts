@@ -3,7 +3,7 @@ import type { PresenterFactory } from '../campaign/presenter.ts';
 import type { Logger } from '../logger.ts';
 import { buildRetiredOptionRows } from './render/disable-buttons.ts';
 import { createMessagePort, type RenderChannel } from './render/discord-message-port.ts';
-import { GLOBAL_GATE_REQUESTS_PER_SECOND } from '../constants.ts';
+import { GLOBAL_GATE_SHARE } from '../constants.ts';
 import { createGlobalWriteGate } from './render/global-write-gate.ts';
 import { createSchedulerRegistry } from './render/scheduler-registry.ts';
 import { createTurnRenderer, WRITING_MARK } from './render/turn-renderer.ts';
@@ -20,9 +20,14 @@ export type DiscordPresenters = PresenterFactory & {
  * The campaign runner's view of Discord. Every write of a channel (turn text, notices, disabled buttons) goes
  * through that channel's one scheduler, so together they never overrun the channel's budget.
  */
-export function createDiscordPresenters(input: { client: Client; logger: Logger; editIntervalMs: number }): DiscordPresenters {
+export function createDiscordPresenters(input: {
+  client: Client;
+  logger: Logger;
+  editIntervalMs: number;
+  globalRequestsPerSecond: number;
+}): DiscordPresenters {
   const { client, logger } = input;
-  const gate = createGlobalWriteGate({ perSecond: GLOBAL_GATE_REQUESTS_PER_SECOND });
+  const gate = createGlobalWriteGate({ perSecond: Math.floor(input.globalRequestsPerSecond * GLOBAL_GATE_SHARE) });
   const schedulers = createSchedulerRegistry({ logger, editIntervalMs: input.editIntervalMs, gate });
   const usedChannels = new Set<string>();
 

@@ -3,7 +3,3 @@
 export class UserFacingError extends Error {
   override readonly name = 'UserFacingError';
 }
-
-export function describeError(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Orchestrator } from '../dm/orchestrator.ts';
 import type { PlayerAction, SceneMetadata } from '../dm/types.ts';
-import { addUsage } from '../dm/usage.ts';
+import { addUsage } from '../llm/token-usage.ts';
 import { LlmError } from '../llm/errors.ts';
 import { ActionBatch, MAX_ACTION_CHARACTERS } from './action-batch.ts';
 import { buildTurnContext } from './build-turn-context.ts';

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { LlmError } from '../llm/errors.ts';
 import type { LlmClient, LlmRequest, TokenUsage } from '../llm/types.ts';
 import { continuationInstruction } from './prompts/phase-instructions.ts';
-import { addUsage } from './usage.ts';
+import { addUsage } from '../llm/token-usage.ts';
 import type { PhaseTiming } from './types.ts';
 
 export type TextPhaseOutcome = { text: string; usage: TokenUsage | undefined; timing: PhaseTiming };

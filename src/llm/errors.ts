@@ -11,7 +11,3 @@ export class LlmError extends Error {
     this.status = options.status;
   }
 }
-
-export function isLlmError(error: unknown): error is LlmError {
-  return error instanceof LlmError;
-}

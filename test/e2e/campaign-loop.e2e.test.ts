@@ -201,6 +201,18 @@ describe('a campaign in a channel', () => {
     expect(world.openai.requests.length).toBe(before);
   });
 
+  it('starts a new campaign in the same channel with a clean slate: no old scene, no old turns', async () => {
+    const before = narrativeRequests().length;
+    const start = world.discord.slashCommand({ channel: 'tavern', user: 'gm', name: 'gm', subcommand: 'start', options: { premise: 'Sky pirates' } });
+    expect((await start.reply()).original?.content).toContain('Sky pirates');
+    await world.discord.waitFor(() => narrativeRequests().length === before + 1, { description: 'the new opening' });
+    const prompt = narrativeRequests().at(-1)?.messages[1]?.content ?? '';
+    expect(prompt).toContain('None yet: this is the opening of the campaign.');
+    expect(prompt).not.toContain('## Recent turns');
+    expect(prompt).not.toContain('Smugglers in the drowned city');
+    await world.bot.runner.idle(world.discord.channels['tavern']?.id ?? '');
+  });
+
   it('tells the GM, instead of starting a silent campaign, when the bot may not post in the channel', async () => {
     world.discord.denyBotPermissions('dungeon');
     const start = world.discord.slashCommand({ channel: 'dungeon', user: 'gm', name: 'gm', subcommand: 'start' });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
+import { registerCommands } from '../src/register-commands.ts';
 import { startDiscordEmulator, type DiscordEmulator } from '../test/support/discord-emulator/index.ts';
 import { startFakeOpenAi } from '../test/support/fake-openai.ts';
 import { createBenchModel } from './bench-model.ts';
@@ -64,6 +65,8 @@ export async function runScale(channelCount: number, progress: (line: string) =>
   const model = createBenchModel();
   openai.respondWith(model.responder);
   const directory = await mkdtemp(join(tmpdir(), 'dm-bench-'));
+  // As `npm run deploy-commands` does, before the bot starts: the emulator dispatches only registered commands.
+  await registerCommands({ apiUrl: discord.apiUrl, token: discord.token, guildId: discord.guild.id });
   const bot = startBotProcess({
     DISCORD_TOKEN: discord.token,
     DISCORD_API_URL: discord.apiUrl,

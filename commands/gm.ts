@@ -2,7 +2,6 @@ import {
   ApplicationCommandOptionType,
   InteractionContextType,
   MessageFlags,
-  PermissionFlagsBits,
   type ChatInputCommandInteraction,
 } from 'discord.js';
 import type { Campaign } from '../src/campaign/types.ts';
@@ -73,7 +72,6 @@ export const gm: SlashCommand = {
     name: 'gm',
     description: "Game Master controls for this channel's campaign",
     contexts: [InteractionContextType.Guild],
-    default_member_permissions: String(PermissionFlagsBits.ManageGuild),
     options: [
       {
         type: ApplicationCommandOptionType.Subcommand,

@@ -1,21 +1,14 @@
-import { REST, Routes } from 'discord.js';
 import { commands } from '../commands/index.ts';
 import { loadConfigOrExit } from './config-problems.ts';
+import { registerCommands } from './register-commands.ts';
 
-// Registers every slash command in one bulk overwrite: to DISCORD_GUILD_ID when set (instant, for
-// development), globally otherwise (Discord may take up to an hour to show changes everywhere).
+// `npm run deploy-commands`: registers every slash command, to DISCORD_GUILD_ID when set, globally otherwise.
 const config = loadConfigOrExit(process.env);
-const rest = new REST({ api: config.discord.apiUrl }).setToken(config.discord.token);
 
 try {
-  const application = (await rest.get(Routes.currentApplication())) as { id: string };
-  const body = commands.map((command) => command.data);
-  const route = config.discord.guildId
-    ? Routes.applicationGuildCommands(application.id, config.discord.guildId)
-    : Routes.applicationCommands(application.id);
-  const registered = (await rest.put(route, { body })) as unknown[];
+  const count = await registerCommands(config.discord);
   const where = config.discord.guildId ? `guild ${config.discord.guildId}` : 'every server (global)';
-  process.stdout.write(`Registered ${registered.length} commands (${commands.map((command) => `/${command.data.name}`).join(', ')}) for ${where}.\n`);
+  process.stdout.write(`Registered ${count} commands (${commands.map((command) => `/${command.data.name}`).join(', ')}) for ${where}.\n`);
 } catch (error) {
   const message = error instanceof Error ? error.message : String(error);
   const status = typeof error === 'object' && error !== null && 'status' in error ? error.status : undefined;

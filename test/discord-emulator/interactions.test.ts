@@ -27,6 +27,13 @@ const gmCommand = new SlashCommandBuilder()
       .addIntegerOption((option) => option.setName('players').setDescription('How many')),
   );
 
+// As the bot registers them: no default member permission, so every member may use them.
+const actCommand = new SlashCommandBuilder()
+  .setName('act')
+  .setDescription('Act in the scene')
+  .addStringOption((option) => option.setName('action').setDescription('What you do').setRequired(true));
+const sceneCommand = new SlashCommandBuilder().setName('scene').setDescription('What the DM knows of the scene');
+
 function nextInteraction<T extends Interaction>(client: Client, accept: (interaction: Interaction) => interaction is T): Promise<T> {
   return new Promise((resolve) => {
     const listener = (interaction: Interaction): void => {
@@ -101,8 +108,10 @@ describe('discord emulator: interactions', () => {
   });
 
   it('gives a member without Manage Server the permissions Discord would compute', async () => {
+    // Registered without a default permission, as the bot registers /gm, so that a GM-role member may send it.
+    await client.application.commands.set([{ ...gmCommand.toJSON(), default_member_permissions: null }], discord.guild.id);
     const received = nextInteraction(client, isChatInput);
-    discord.slashCommand({ channel: 'tavern', user: 'gmByRole', name: 'gm', subcommand: 'pause' });
+    discord.slashCommand({ channel: 'tavern', user: 'gmByRole', name: 'gm', subcommand: 'start' });
     const interaction = await received;
     expect(interaction.memberPermissions?.has(PermissionFlagsBits.ManageGuild)).toBe(false);
     expect(interaction.inCachedGuild() && interaction.member.roles.cache.some((role) => role.name === 'GM')).toBe(true);
@@ -135,6 +144,7 @@ describe('discord emulator: interactions', () => {
   });
 
   it('answers 10062 to an acknowledgement after the 3 s deadline, on the emulator clock', async () => {
+    await client.application.commands.set([actCommand.toJSON()], discord.guild.id);
     const received = nextInteraction(client, isChatInput);
     const handle = discord.slashCommand({ channel: 'dungeon', user: 'alice', name: 'act', options: { action: 'wait' } });
     const interaction = await received;
@@ -145,6 +155,7 @@ describe('discord emulator: interactions', () => {
   });
 
   it('answers 40060 to a second acknowledgement and 50027 once the 15-minute token expired', async () => {
+    await client.application.commands.set([sceneCommand.toJSON()], discord.guild.id);
     const received = nextInteraction(client, isChatInput);
     const handle = discord.slashCommand({ channel: 'dungeon', user: 'carol', name: 'scene' });
     const interaction = await received;

@@ -1,4 +1,4 @@
-import { Events, RESTEvents, type ChatInputCommandInteraction, type RateLimitData } from 'discord.js';
+import { Events, RESTEvents, SlashCommandBuilder, type ChatInputCommandInteraction, type RateLimitData } from 'discord.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startDiscordEmulator, type DiscordEmulator } from '../support/discord-emulator/index.ts';
 import { startClient } from './start-client.ts';
@@ -45,6 +45,11 @@ describe('discord emulator: rate limits', () => {
   it('keeps a separate bucket per interaction token for editReply', async () => {
     const client = await startClient(discord);
     try {
+      const act = new SlashCommandBuilder()
+        .setName('act')
+        .setDescription('Act in the scene')
+        .addStringOption((option) => option.setName('action').setDescription('What you do').setRequired(true));
+      await client.application.commands.set([act.toJSON()], discord.guild.id);
       const received = new Promise<ChatInputCommandInteraction>((resolve) =>
         client.once(Events.InteractionCreate, (interaction) => {
           if (interaction.isChatInputCommand()) resolve(interaction);

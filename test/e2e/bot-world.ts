@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { startBot, type RunningBot } from '../../src/app.ts';
 import { parseConfig, type Config } from '../../src/config.ts';
+import { registerCommands } from '../../src/register-commands.ts';
 import { dmResponder, type DmScript } from '../support/dm-script.ts';
 import { startDiscordEmulator, type DiscordEmulator, type MessageSnapshot } from '../support/discord-emulator/index.ts';
 import { startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai.ts';
@@ -23,7 +24,13 @@ export type BotWorld = {
   botMessages(channel: string): MessageSnapshot[];
 };
 
-export async function startBotWorld(options: { script?: DmScript; environment?: Record<string, string> } = {}): Promise<BotWorld> {
+export type BotWorldOptions = {
+  script?: DmScript;
+  /** Extra environment of the bot; a function when it needs the emulator's ids (a role id for GM_ROLE_NAMES…). */
+  environment?: Record<string, string> | ((discord: DiscordEmulator) => Record<string, string>);
+};
+
+export async function startBotWorld(options: BotWorldOptions = {}): Promise<BotWorld> {
   const discord = await startDiscordEmulator();
   const openai = await startFakeOpenAi();
   openai.respondWith(dmResponder(options.script));
@@ -36,11 +43,14 @@ export async function startBotWorld(options: { script?: DmScript; environment?: 
     LOG_LEVEL: 'silent',
     SHUTDOWN_GRACE_MS: '2000',
     LLM_MAX_RETRIES: '0',
-    ...options.environment,
+    ...(typeof options.environment === 'function' ? options.environment(discord) : options.environment),
   });
   if (!parsed.ok) throw new Error(parsed.problems.join('; '));
   const config = parsed.config;
   const logger = pino({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' });
+  // As `npm run deploy-commands` with DISCORD_GUILD_ID does, through the emulator's bulk PUT route: the emulator
+  // dispatches only registered commands, and only to members their default_member_permissions let see them.
+  await registerCommands({ apiUrl: config.discord.apiUrl, token: config.discord.token, guildId: discord.guild.id });
 
   const world: BotWorld = {
     discord,

@@ -34,6 +34,17 @@ function botEnvironment(): Record<string, string> {
   };
 }
 
+/** `node src/deploy-commands.ts` against an emulator, as an operator runs `npm run deploy-commands`. */
+function deploy(target: DiscordEmulator, environment: Record<string, string>): BotProcess {
+  return spawnNode('src/deploy-commands.ts', {
+    ...baseEnvironment(),
+    DISCORD_TOKEN: target.token,
+    DISCORD_API_URL: target.apiUrl,
+    OPENAI_API_KEY: 'test-key',
+    ...environment,
+  });
+}
+
 async function startBotProcess(): Promise<BotProcess> {
   const bot = spawnNode('src/index.ts', botEnvironment());
   started.push(bot);
@@ -104,6 +115,12 @@ describe('the bot process (node src/index.ts)', () => {
   let first: BotProcess;
   let second: BotProcess;
   let openingId: string;
+
+  // The operator's order: register the commands once, then start the bot (the emulator dispatches only registered ones).
+  beforeAll(async () => {
+    const run = deploy(discord, { DISCORD_GUILD_ID: discord.guild.id });
+    expect(await run.exited).toMatchObject({ code: 0 });
+  });
 
   it('connects and streams the opening scene when a GM starts a campaign', async () => {
     first = await startBotProcess();
@@ -187,44 +204,44 @@ describe('the bot process (node src/index.ts)', () => {
 });
 
 describe('deploy-commands (node src/deploy-commands.ts)', () => {
-  function deploy(environment: Record<string, string>): BotProcess {
-    return spawnNode('src/deploy-commands.ts', {
-      ...baseEnvironment(),
-      DISCORD_TOKEN: discord.token,
-      DISCORD_API_URL: discord.apiUrl,
-      OPENAI_API_KEY: 'test-key',
-      ...environment,
-    });
-  }
+  // A Discord of its own, so that what these tests find registered is their doing, not the bot tests' deploy.
+  let fresh: DiscordEmulator;
+  beforeAll(async () => {
+    fresh = await startDiscordEmulator();
+  });
+  afterAll(async () => {
+    await fresh?.stop();
+  });
 
   function expectOurCommands(registered: ReturnType<DiscordEmulator['commands']>): void {
     expect(registered.map((command) => command.name).sort()).toEqual(['act', 'gm', 'scene']);
     const gm = registered.find((command) => command.name === 'gm');
-    expect(gm?.default_member_permissions).toBe('32');
+    // No default permission: members with a GM role must see /gm in a fresh server; the bot checks at run time.
+    expect(gm?.default_member_permissions).toBeNull();
     const subcommands = (gm?.options ?? []).map((option) => option.name);
     expect(subcommands).toEqual(expect.arrayContaining(['start', 'end']));
   }
 
   it('registers the commands in the guild named by DISCORD_GUILD_ID', async () => {
-    const run = deploy({ DISCORD_GUILD_ID: discord.guild.id });
+    const run = deploy(fresh, { DISCORD_GUILD_ID: fresh.guild.id });
     expect(await run.exited).toMatchObject({ code: 0 });
     expect(run.stderr()).toBe('');
     expect(run.stdout()).toMatch(/Registered 3 commands/);
     expect(run.stdout()).toContain('/gm');
-    expect(run.stdout()).toContain(discord.guild.id);
-    expectOurCommands(discord.commands(discord.guild.id));
+    expect(run.stdout()).toContain(fresh.guild.id);
+    expectOurCommands(fresh.commands(fresh.guild.id));
   });
 
   it('registers the commands globally without DISCORD_GUILD_ID', async () => {
-    const run = deploy({});
+    const run = deploy(fresh, {});
     expect(await run.exited).toMatchObject({ code: 0 });
     expect(run.stderr()).toBe('');
     expect(run.stdout()).toMatch(/Registered 3 commands .*global/);
-    expectOurCommands(discord.commands());
+    expectOurCommands(fresh.commands());
   });
 
   it('fails with one clear line, and no stack trace, when Discord refuses the token', async () => {
-    const run = deploy({ DISCORD_TOKEN: 'not-the-bot-token', DISCORD_GUILD_ID: discord.guild.id });
+    const run = deploy(fresh, { DISCORD_TOKEN: 'not-the-bot-token', DISCORD_GUILD_ID: fresh.guild.id });
     const exit = await run.exited;
     expect(exit.code).not.toBe(0);
     expect(exit.code).not.toBeNull();

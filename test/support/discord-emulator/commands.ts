@@ -46,12 +46,11 @@ export function createCommandRegistry(nextId: SnowflakeSource, applicationId: st
       return byScope.get(scopeKey(guildId)) ?? [];
     },
 
-    // Guild commands shadow global ones of the same name, as in the Discord client.
+    // The slash command of that name (a user or message command may share it); guild commands shadow global ones of
+    // the same name, as in the Discord client.
     find(name: string, guildId: string): APIApplicationCommand | undefined {
-      return (
-        byScope.get(scopeKey(guildId))?.find((command) => command.name === name) ??
-        byScope.get(scopeKey(null))?.find((command) => command.name === name)
-      );
+      const matches = (command: APIApplicationCommand) => command.name === name && command.type === ApplicationCommandType.ChatInput;
+      return byScope.get(scopeKey(guildId))?.find(matches) ?? byScope.get(scopeKey(null))?.find(matches);
     },
   };
 }

@@ -5,6 +5,7 @@ import {
   InteractionContextType,
   InteractionType,
   Locale,
+  type APIApplicationCommand,
   type APIApplicationCommandInteractionDataBasicOption,
   type APIApplicationCommandInteractionDataOption,
   type APIApplicationCommandOption,
@@ -61,17 +62,18 @@ function envelope(state: EmulatorState, { id, token, channel, user }: Envelope) 
   };
 }
 
+// `registered` is the command as registered (slashCommand() dispatches no other).
 export function buildSlashCommandPayload(
   state: EmulatorState,
   input: SlashCommandInput,
+  registered: APIApplicationCommand,
   ids: { id: string; token: string },
 ): APIChatInputApplicationCommandGuildInteraction {
   const world = state.world;
   const channel = findChannel(world, input.channel);
   const user = findUser(world, input.user);
-  const registered = state.commands.find(input.name, world.guild.id);
 
-  let definitions: readonly APIApplicationCommandOption[] = registered?.options ?? [];
+  let definitions: readonly APIApplicationCommandOption[] = registered.options ?? [];
   const pickNested = (name: string, type: ApplicationCommandOptionType): void => {
     const nested = definitions.find((option) => option.name === name && option.type === type);
     definitions = nested && 'options' in nested && nested.options ? nested.options : [];
@@ -97,17 +99,17 @@ export function buildSlashCommandPayload(
     ...envelope(state, { ...ids, channel, user }),
     type: InteractionType.ApplicationCommand,
     data: {
-      id: registered?.id ?? state.nextId(),
+      id: registered.id,
       name: input.name,
       type: ApplicationCommandType.ChatInput,
-      ...(registered?.guild_id ? { guild_id: registered.guild_id } : {}),
+      ...(registered.guild_id ? { guild_id: registered.guild_id } : {}),
       ...(options.length > 0 ? { options } : {}),
       ...(Object.keys(resolved).length > 0 ? { resolved } : {}),
     },
   };
 }
 
-// Option values are typed from the registered command when there is one; otherwise from the JavaScript value.
+// Option values are typed from the registered command; an option it does not declare, from the JavaScript value.
 function toOption(
   state: EmulatorState,
   channel: WorldChannel,

@@ -61,3 +61,19 @@ export function computeChannelPermissions(subject: PermissionSubject): bigint {
   if (memberOverwrite) permissions = (permissions & ~memberOverwrite.deny) | memberOverwrite.allow;
   return permissions;
 }
+
+// Whether Discord offers a command to a member in a channel, by its `default_member_permissions` (the per-command
+// overrides that server admins set in Server Settings → Integrations are not emulated). Discord's docs (Application
+// Commands → Application Command Permissions → Using Default Permissions): it is "the permissions a user must have to
+// use it"; "0" prohibits everyone "unless a specific overwrite is configured or the user has admin permissions";
+// "Members with the Administrator permission can use all commands"; a command one may not use "will not show up in the
+// command picker". The docs do not say guild-level, and a member uses a command in a channel, so the rule here is the
+// channel-level one: the member's permissions computed in that channel, overwrites included (what the interaction
+// then carries as `member.permissions`, documented as "total permissions of the member in the channel, including
+// overwrites"). The guild owner and Administrator get every bit from computeChannelPermissions, so they pass.
+export function mayUseCommand(defaultMemberPermissions: string | null | undefined, channelPermissions: bigint): boolean {
+  if (defaultMemberPermissions === null || defaultMemberPermissions === undefined) return true;
+  if ((channelPermissions & PermissionFlagsBits.Administrator) !== 0n) return true;
+  const required = BigInt(defaultMemberPermissions);
+  return required !== 0n && (channelPermissions & required) === required;
+}

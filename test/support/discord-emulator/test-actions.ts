@@ -1,15 +1,22 @@
 import { randomBytes } from 'node:crypto';
-import { GatewayDispatchEvents, GatewayIntentBits, InteractionType, MessageFlags, MessageType } from 'discord-api-types/v10';
+import {
+  GatewayDispatchEvents,
+  GatewayIntentBits,
+  InteractionType,
+  MessageFlags,
+  MessageType,
+  type APIApplicationCommand,
+} from 'discord-api-types/v10';
 import type { Gateway } from './gateway/gateway-server.ts';
 import { buildButtonPayload, buildSlashCommandPayload, type SlashCommandInput } from './interaction-payloads.ts';
 import type { InteractionRecord } from './interactions.ts';
 import { dispatchMessageCreate, dispatchMessageDelete } from './message-dispatch.ts';
-import { channelWritePermissions } from './permissions.ts';
-import { toApiChannel } from './payloads.ts';
+import { channelWritePermissions, mayUseCommand } from './permissions.ts';
+import { memberChannelPermissions, toApiChannel } from './payloads.ts';
 import { buttonsOf, snapshotMessage, viewInteraction, type InteractionView, type MessageSnapshot } from './snapshots.ts';
 import type { EmulatorState } from './state.ts';
 import type { WaitOptions } from './wait-for.ts';
-import { findChannel, findUser, type ChannelReference, type UserReference } from './world.ts';
+import { findChannel, findUser, type ChannelReference, type UserReference, type WorldChannel, type WorldUser } from './world.ts';
 
 export type UserMessageInput = { channel: ChannelReference; user: UserReference; content: string; replyTo?: string };
 
@@ -69,6 +76,23 @@ export function createTestActions(state: EmulatorState, gateway: Gateway, waitFo
     gateway.dispatch(GatewayDispatchEvents.InteractionCreate, () => record.payload);
   };
 
+  // The Discord client offers only registered commands, and of those only the ones the member may use there: a test
+  // cannot send what a real member could not (as clickButton refuses a disabled button).
+  const usableCommand = (name: string, user: WorldUser, channel: WorldChannel): APIApplicationCommand => {
+    const command = state.commands.find(name, world.guild.id);
+    if (!command) {
+      throw new Error(
+        `/${name} is not registered (neither in the guild nor globally): the Discord client could not send it; register the commands first (a bulk PUT, as deploy-commands does)`,
+      );
+    }
+    const required = command.default_member_permissions;
+    if (!mayUseCommand(required, memberChannelPermissions(world, user.id, channel))) {
+      const rule = required === '0' ? 'is for administrators only (default_member_permissions "0")' : `requires default_member_permissions ${required}`;
+      throw new Error(`/${name} ${rule}, which ${user.username} lacks in #${channel.name}: Discord would hide the command from that member`);
+    }
+    return command;
+  };
+
   const newIds = () => ({ id: state.nextId(), token: `aW50ZXJhY3Rpb24${randomBytes(48).toString('base64url')}` });
 
   return {
@@ -97,6 +121,7 @@ export function createTestActions(state: EmulatorState, gateway: Gateway, waitFo
     slashCommand(input: SlashCommandInput): InteractionHandle {
       const user = findUser(world, input.user);
       const channel = findChannel(world, input.channel);
+      const command = usableCommand(input.name, user, channel);
       const ids = newIds();
       const record: InteractionRecord = {
         ...ids,
@@ -112,7 +137,7 @@ export function createTestActions(state: EmulatorState, gateway: Gateway, waitFo
         sourceMessageId: null,
         followUpIds: [],
         refusedCallbacks: [],
-        payload: buildSlashCommandPayload(state, input, ids),
+        payload: buildSlashCommandPayload(state, input, command, ids),
       };
       dispatchInteraction(record);
       return handleFor(record);

@@ -21,16 +21,19 @@ export const act: SlashCommand = {
       },
     ],
   },
-  async execute(interaction, { runner }) {
+  async execute(interaction, { tables }) {
     const text = interaction.options.getString('action', true).trim();
     const name = playerName(interaction.user, interaction.inCachedGuild() ? interaction.member : null);
     if (text === '') {
       await interaction.reply({ content: 'Write what your character does, for example `/act action: I open the door`.', flags: MessageFlags.Ephemeral });
       return;
     }
-    const outcome = await runner.submit({
-      channelId: interaction.channelId,
-      action: { playerId: interaction.user.id, playerName: name, text, source: 'command' },
+    const outcome = await tables.of(interaction.channelId).submit({
+      id: interaction.id,
+      playerId: interaction.user.id,
+      playerName: name,
+      text,
+      source: 'command',
     });
     const refusal = refusalFor(outcome);
     if (refusal !== null) {

@@ -9,7 +9,7 @@ export const scene: SlashCommand = {
     contexts: [InteractionContextType.Guild],
   },
   async execute(interaction, { store }) {
-    const [campaign, metadata] = await Promise.all([
+    const [campaign, stored] = await Promise.all([
       store.getCampaign(interaction.channelId),
       store.getScene(interaction.channelId),
     ]);
@@ -17,11 +17,11 @@ export const scene: SlashCommand = {
       await interaction.reply({ content: 'No campaign has been played in this channel yet.', flags: MessageFlags.Ephemeral });
       return;
     }
-    if (metadata === undefined) {
+    if (stored === undefined) {
       const embed = new EmbedBuilder().setTitle('The scene is still forming').setDescription('The DM has not recorded this scene yet. Try again after the next turn.');
       await interaction.reply({ embeds: [embed], flags: MessageFlags.Ephemeral });
       return;
     }
-    await interaction.reply({ embeds: [sceneEmbed(metadata)], flags: MessageFlags.Ephemeral });
+    await interaction.reply({ embeds: [sceneEmbed(stored.metadata)], flags: MessageFlags.Ephemeral });
   },
 };

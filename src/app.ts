@@ -2,8 +2,8 @@ import { once } from 'node:events';
 import { Events } from 'discord.js';
 import { commands } from '../commands/index.ts';
 import { createCampaignStore } from './campaign/keyv-campaign-store.ts';
-import { createCampaignRunner, type CampaignRunner } from './campaign/runner.ts';
-import type { Summariser } from './campaign/fold-old-turns.ts';
+import type { Summariser } from './campaign/fold-plan.ts';
+import { createTables, type Tables } from './campaign/tables.ts';
 import type { CampaignStore } from './campaign/types.ts';
 import type { Config } from './config.ts';
 import { createDiscordClient } from './discord/create-client.ts';
@@ -23,7 +23,7 @@ const READY_TIMEOUT_MS = 60_000;
 
 export type RunningBot = {
   store: CampaignStore;
-  runner: CampaignRunner;
+  tables: Tables;
   /** Takes no new actions, lets running turns finish (up to the grace period), then closes everything. */
   stop(): Promise<void>;
 };
@@ -37,15 +37,15 @@ export async function startBot(config: Config, logger: Logger): Promise<RunningB
   const client = createDiscordClient({ apiUrl, globalRequestsPerSecond, logger });
   const presenters = createDiscordPresenters({ client, logger, editIntervalMs: config.editIntervalMs, globalRequestsPerSecond });
   const summarise: Summariser = (input) => foldIntoSummary({ llm, model: config.llm.models.metadata, ...input });
-  const runner = createCampaignRunner({ store, orchestrator, presenters, logger, streaming: config.streaming, summarise });
+  const tables = createTables({ store, orchestrator, presenters, logger, streaming: config.streaming, summarise });
 
   const routeInteraction = createInteractionRouter({
     commands,
-    services: { store, runner, logger, gmRoleNames: config.discord.gmRoleNames },
+    services: { store, tables, logger, gmRoleNames: config.discord.gmRoleNames },
     logger,
   });
   const takeMessage = createMessageIntake({
-    runner,
+    tables,
     notify: (channelId, text) => void presenters.notice(channelId, text).catch(() => undefined),
   });
   client.on(Events.InteractionCreate, safeListener(logger, Events.InteractionCreate, routeInteraction));
@@ -61,15 +61,15 @@ export async function startBot(config: Config, logger: Logger): Promise<RunningB
     throw error;
   }
   logger.info({ user: client.user?.tag, guilds: client.guilds.cache.size }, 'connected to Discord');
-  await runner.recover();
+  await tables.recover();
 
   let stopping: Promise<void> | undefined;
   return {
     store,
-    runner,
+    tables,
     stop() {
       stopping ??= (async () => {
-        await runner.shutdown(config.shutdownGraceMs);
+        await tables.shutdown(config.shutdownGraceMs);
         await presenters.drain(FINAL_WRITES_WAIT_MS);
         await client.destroy();
         await store.close();

@@ -1,39 +1,40 @@
 import type { PlayerAction } from '../dm/types.ts';
 
-/** Actions waiting for the next turn of one channel. Bounded so a busy channel cannot build an unbounded prompt. */
+// The bounds of one turn's batch. The waiting list (actions acknowledged and not yet answered, kept ones included)
+// is held to the same bounds, so a busy channel can neither build an unbounded prompt nor an unbounded backlog.
+
 export const MAX_ACTIONS_PER_TURN = 10;
 export const MAX_CHARACTERS_PER_TURN = 4000;
 /** One action: a full Discord message (2000), and no more, since Nitro users can send 4000. */
 export const MAX_ACTION_CHARACTERS = 2000;
 
-export type BatchAddResult = 'added' | 'full';
+/** Whether one more action fits behind those already waiting. */
+export function hasRoomFor(waiting: readonly PlayerAction[], action: PlayerAction): boolean {
+  return waiting.length < MAX_ACTIONS_PER_TURN && characters(waiting) + action.text.length <= MAX_CHARACTERS_PER_TURN;
+}
 
-export class ActionBatch {
-  readonly actions: PlayerAction[] = [];
-  #characters = 0;
-
-  get size(): number {
-    return this.actions.length;
+/** The oldest waiting actions that fit in one turn (always at least one), and the rest. */
+export function takeBatch(waiting: readonly PlayerAction[]): { batch: PlayerAction[]; rest: PlayerAction[] } {
+  let count = 0;
+  let total = 0;
+  for (const action of waiting) {
+    if (count > 0 && (count >= MAX_ACTIONS_PER_TURN || total + action.text.length > MAX_CHARACTERS_PER_TURN)) break;
+    count += 1;
+    total += action.text.length;
   }
+  return { batch: waiting.slice(0, count), rest: waiting.slice(count) };
+}
 
-  add(action: PlayerAction): BatchAddResult {
-    if (this.actions.length >= MAX_ACTIONS_PER_TURN || this.#characters + action.text.length > MAX_CHARACTERS_PER_TURN) {
-      return 'full';
-    }
-    this.actions.push(action);
-    this.#characters += action.text.length;
-    return 'added';
-  }
+/** Each action once, the first occurrence kept: a crash between two writes can leave an action in two places. */
+export function uniqueActions(actions: readonly PlayerAction[]): PlayerAction[] {
+  const seen = new Set<string>();
+  return actions.filter((action) => {
+    if (seen.has(action.id)) return false;
+    seen.add(action.id);
+    return true;
+  });
+}
 
-  /** Puts actions back at the front (a failed turn's actions are answered by the next one). Never drops them. */
-  restore(actions: PlayerAction[]): void {
-    this.actions.unshift(...actions);
-    this.#characters += actions.reduce((total, action) => total + action.text.length, 0);
-  }
-
-  take(): PlayerAction[] {
-    const taken = this.actions.splice(0);
-    this.#characters = 0;
-    return taken;
-  }
+function characters(actions: readonly PlayerAction[]): number {
+  return actions.reduce((total, action) => total + action.text.length, 0);
 }

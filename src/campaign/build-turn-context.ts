@@ -9,32 +9,46 @@ export const RECENT_TURNS_IN_PROMPT = 6;
  */
 export const FOLD_WHEN_UNSUMMARISED = 9;
 
+/** Whether a stored turn is one of this campaign's. Turns stored before campaigns had ids carry '' and are the current campaign's. */
+export function belongsTo(turn: StoredTurn, campaign: Campaign): boolean {
+  return turn.campaignId === campaign.campaignId || turn.campaignId === '';
+}
+
+/** This campaign's delivered turns (narrations included), oldest first. */
+export function deliveredTurns(campaign: Campaign, turns: readonly StoredTurn[]): StoredTurn[] {
+  return turns.filter((turn) => belongsTo(turn, campaign) && turn.status === 'complete').sort((first, second) => first.number - second.number);
+}
+
+/** Delivered turns of this campaign that the running summary does not cover yet, oldest first. */
+export function unsummarisedTurns(campaign: Campaign, turns: readonly StoredTurn[]): StoredTurn[] {
+  return deliveredTurns(campaign, turns).filter((turn) => turn.number > campaign.summarisedThroughTurn);
+}
+
 export function buildTurnContext(input: {
   turnId: string;
   campaign: Campaign;
   scene: SceneMetadata | undefined;
   recentTurns: StoredTurn[];
   actions: PlayerAction[];
+  opening: boolean;
   streaming: boolean;
 }): TurnContext {
-  const unsummarised = input.recentTurns.filter(
-    (turn) => turn.status === 'complete' && turn.number > input.campaign.summarisedThroughTurn,
-  );
+  const { campaign } = input;
   return {
     turnId: input.turnId,
     campaign: {
-      id: input.campaign.channelId,
-      premise: input.campaign.premise,
-      tone: input.campaign.tone,
-      summary: input.campaign.summary,
-      party: input.campaign.party,
+      id: campaign.campaignId,
+      premise: campaign.premise,
+      tone: campaign.tone,
+      summary: campaign.summary,
+      party: campaign.party,
     },
+    opening: input.opening,
     scene: input.scene ?? null,
-    recentTurns: unsummarised.slice(-FOLD_WHEN_UNSUMMARISED).map((turn) => ({
-      actions: turn.actions,
-      narrative: turn.narrative,
-      response: turn.response,
-    })),
+    rules: { length: campaign.settings.length, limits: campaign.settings.limits },
+    recentTurns: unsummarisedTurns(campaign, input.recentTurns)
+      .slice(-FOLD_WHEN_UNSUMMARISED)
+      .map((turn) => ({ kind: turn.kind, actions: turn.actions, narrative: turn.narrative, response: turn.response })),
     actions: input.actions,
     streaming: input.streaming,
   };

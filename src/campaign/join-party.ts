@@ -1,13 +1,13 @@
-import type { PlayerAction } from '../dm/types.ts';
-import type { Campaign } from './types.ts';
+import type { PartyMember, PlayerAction } from '../dm/types.ts';
 
 /** Anyone who acts joins the party; a changed display name is picked up. */
-export function joinParty(campaign: Campaign, actions: PlayerAction[]): Campaign {
-  const party = [...campaign.party];
+export function joinParty(party: readonly PartyMember[], actions: readonly PlayerAction[]): PartyMember[] {
+  const joined = [...party];
   for (const action of actions) {
-    const member = party.find((existing) => existing.playerId === action.playerId);
-    if (member === undefined) party.push({ playerId: action.playerId, name: action.playerName });
-    else if (member.name !== action.playerName) party[party.indexOf(member)] = { ...member, name: action.playerName };
+    const position = joined.findIndex((existing) => existing.playerId === action.playerId);
+    const member = joined[position];
+    if (member === undefined) joined.push({ playerId: action.playerId, name: action.playerName });
+    else if (member.name !== action.playerName) joined[position] = { ...member, name: action.playerName };
   }
-  return { ...campaign, party };
+  return joined;
 }

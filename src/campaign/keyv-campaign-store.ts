@@ -1,36 +1,40 @@
 import type { ZodType } from 'zod';
-import type { SceneMetadata } from '../dm/types.ts';
+import type { PlayerAction } from '../dm/types.ts';
 import type { TokenUsage } from '../llm/types.ts';
 import type { Logger } from '../logger.ts';
 import { createKeyv } from './create-keyv.ts';
 import type { StoreConnection } from './create-keyv.ts';
 import {
   campaignSchema,
-  inProgressIndexSchema,
   optionSetSchema,
   recentTurnsSchema,
-  sceneMetadataSchema,
+  storedSceneSchema,
+  storedTurnSchema,
+  tablesIndexSchema,
   usageTotalsSchema,
+  waitingActionsSchema,
 } from './schemas.ts';
-import type { TurnReference } from './schemas.ts';
 import {
   campaignKey,
   channelUsageKey,
   guildUsageKey,
-  inProgressKey,
+  logEntryKey,
   OPTION_SET_TTL_MS,
   optionSetKey,
   RECENT_TURNS_KEPT,
   recentTurnsKey,
   sceneKey,
+  SNAPSHOTS_KEPT,
+  tablesKey,
+  waitingKey,
 } from './store-keys.ts';
-import type { CampaignStore, StoredTurn, UsageTotals } from './types.ts';
+import type { CampaignStore, StoredTurn, TableReference, UsageTotals } from './types.ts';
 
-// Read-modify-write keys (a channel's turns, the in-progress index, usage totals) are serialised by an
-// in-process lock. That is enough because one guild lives on one gateway shard, so every write about a channel
-// comes from one process (DESIGN §3). The in-progress index is the one key shared by all processes on a redis:
-// two processes updating it at the same instant can lose one entry, which at worst leaves a crashed turn
-// unmarked after a restart; the turn's own record (in its channel's list) is always right.
+// Plain reads and writes; the table owner (table.ts) is the only writer of a channel's records and decides the order.
+// Read-modify-write keys (a channel's turns, the tables index, usage totals) are also serialised by an in-process
+// lock, so two writes never interleave inside one process. One guild lives on one gateway shard, so every write
+// about a channel comes from one process. The tables index and the guild's usage are the keys two processes on one
+// redis can share; the index changes only when a campaign starts or ends.
 
 export async function createCampaignStore(options: { url: string; logger: Logger }): Promise<CampaignStore> {
   const connection = await createKeyv(options);
@@ -41,7 +45,7 @@ function buildCampaignStore(connection: StoreConnection, logger: Logger): Campai
   const { keyv } = connection;
   const lock = createKeyedLock();
 
-  async function read<T>(key: string, schema: ZodType<T>): Promise<T | undefined> {
+  async function read<T>(key: string, schema: ZodType<T, unknown>): Promise<T | undefined> {
     const value = await keyv.get(key);
     if (value === undefined) return undefined;
     const parsed = schema.safeParse(value);
@@ -54,10 +58,10 @@ function buildCampaignStore(connection: StoreConnection, logger: Logger): Campai
     await keyv.set(key, value, ttlMilliseconds);
   }
 
-  async function updateInProgressIndex(update: (references: TurnReference[]) => TurnReference[]): Promise<void> {
-    await lock.run(inProgressKey, async () => {
-      const references = (await read(inProgressKey, inProgressIndexSchema)) ?? [];
-      await write(inProgressKey, update(references));
+  async function updateTables(update: (tables: TableReference[]) => TableReference[]): Promise<void> {
+    await lock.run(tablesKey, async () => {
+      const tables = (await read(tablesKey, tablesIndexSchema)) ?? [];
+      await write(tablesKey, update(tables));
     });
   }
 
@@ -77,71 +81,65 @@ function buildCampaignStore(connection: StoreConnection, logger: Logger): Campai
     getCampaign: (channelId) => read(campaignKey(channelId), campaignSchema),
     saveCampaign: (campaign) => write(campaignKey(campaign.channelId), campaign),
 
-    getScene: (channelId) => read(sceneKey(channelId), sceneMetadataSchema),
-    saveScene: (channelId, scene: SceneMetadata) => write(sceneKey(channelId), scene),
+    getScene: (channelId) => read(sceneKey(channelId), storedSceneSchema),
+    saveScene: (channelId, scene) => write(sceneKey(channelId), scene),
+    deleteScene: async (channelId) => {
+      await keyv.delete(sceneKey(channelId));
+    },
 
     getRecentTurns: async (channelId) => (await read(recentTurnsKey(channelId), recentTurnsSchema)) ?? [],
-
-    startOver: (channelId) => {
+    saveTurns: (channelId, changed) => {
       const key = recentTurnsKey(channelId);
       return lock.run(key, async () => {
         const turns = (await read(key, recentTurnsSchema)) ?? [];
-        // Buttons of the previous campaign stay in Discord: they must answer "that choice has passed".
-        for (const turn of turns) {
-          const optionSet = await read(optionSetKey(turn.turnId), optionSetSchema);
-          if (optionSet?.live) await write(optionSetKey(turn.turnId), { ...optionSet, live: false }, OPTION_SET_TTL_MS);
+        for (const turn of changed) {
+          const position = turns.findIndex((stored) => stored.turnId === turn.turnId);
+          if (position === -1) turns.push(turn);
+          else turns[position] = turn;
         }
+        turns.splice(0, Math.max(0, turns.length - RECENT_TURNS_KEPT));
+        // Snapshots are only needed as far back as undo reaches; older ones would only make every write bigger.
+        const withoutOldSnapshots = turns.map((turn, index) =>
+          index < turns.length - SNAPSHOTS_KEPT && turn.before !== undefined ? { ...turn, before: undefined } : turn,
+        );
+        await write(key, withoutOldSnapshots);
+      });
+    },
+    deleteTurns: (channelId) => {
+      const key = recentTurnsKey(channelId);
+      return lock.run(key, async () => {
         await keyv.delete(key);
-        await keyv.delete(sceneKey(channelId));
-        await updateInProgressIndex((references) => references.filter((reference) => reference.channelId !== channelId));
       });
     },
 
-    saveTurn: (turn) => {
-      const key = recentTurnsKey(turn.channelId);
-      // The index is updated inside the channel's lock, so two saves of one turn reach the index in their order.
-      return lock.run(key, async () => {
-        const turns = (await read(key, recentTurnsSchema)) ?? [];
-        const position = turns.findIndex((stored) => stored.turnId === turn.turnId);
-        if (position === -1) turns.push(turn);
-        else turns[position] = turn;
-        const dropped = turns.splice(0, Math.max(0, turns.length - RECENT_TURNS_KEPT));
-        await write(key, turns);
-
-        // A turn that fell off the list can no longer be found, so it leaves the index whatever its status.
-        const leaving = new Set(dropped.map((stored) => stored.turnId));
-        if (turn.status !== 'in_progress') leaving.add(turn.turnId);
-        const staysInProgress = turn.status === 'in_progress' && !leaving.has(turn.turnId);
-        await updateInProgressIndex((references) => {
-          const kept = references.filter(
-            (reference) => !(reference.channelId === turn.channelId && leaving.has(reference.turnId)),
-          );
-          const listed = kept.some((reference) => reference.turnId === turn.turnId);
-          if (staysInProgress && !listed) kept.push({ channelId: turn.channelId, turnId: turn.turnId });
-          return kept;
-        });
-      });
+    getWaiting: async (channelId) => (await read(waitingKey(channelId), waitingActionsSchema)) ?? [],
+    saveWaiting: async (channelId, actions: PlayerAction[]) => {
+      if (actions.length === 0) await keyv.delete(waitingKey(channelId));
+      else await write(waitingKey(channelId), actions);
     },
 
     getOptionSet: (turnId) => read(optionSetKey(turnId), optionSetSchema),
     saveOptionSet: (optionSet) => write(optionSetKey(optionSet.turnId), optionSet, OPTION_SET_TTL_MS),
 
-    listTurnsInProgress: async () => {
-      const references = (await read(inProgressKey, inProgressIndexSchema)) ?? [];
-      const turnsByChannel = new Map<string, StoredTurn[]>();
-      const found: StoredTurn[] = [];
-      for (const reference of references) {
-        let turns = turnsByChannel.get(reference.channelId);
-        if (turns === undefined) {
-          turns = (await read(recentTurnsKey(reference.channelId), recentTurnsSchema)) ?? [];
-          turnsByChannel.set(reference.channelId, turns);
+    saveLogEntry: (campaignId, index, turn) => write(logEntryKey(campaignId, index), { ...turn, before: undefined }),
+    getLog: async (campaignId, length) => {
+      const keys = Array.from({ length }, (_, index) => logEntryKey(campaignId, index));
+      const entries: StoredTurn[] = [];
+      // In slices: one request per entry would be slow on a long campaign, one request for all of them too big.
+      for (let start = 0; start < keys.length; start += 100) {
+        const values = await keyv.getMany(keys.slice(start, start + 100));
+        for (const value of values) {
+          const parsed = storedTurnSchema.safeParse(value);
+          if (parsed.success) entries.push(parsed.data);
         }
-        // The index can briefly lag the turn's own record (a save between the two writes): the record wins.
-        const turn = turns.find((stored) => stored.turnId === reference.turnId);
-        if (turn?.status === 'in_progress') found.push(turn);
       }
-      return found;
+      return entries;
     },
+
+    listTables: async () => (await read(tablesKey, tablesIndexSchema)) ?? [],
+    addTable: (table) =>
+      updateTables((tables) => [...tables.filter((existing) => existing.channelId !== table.channelId), table]),
+    removeTable: (channelId) => updateTables((tables) => tables.filter((existing) => existing.channelId !== channelId)),
 
     // Call once per turn with the turn's summed usage: each call counts one turn.
     addUsage: async (scope, usage) => {

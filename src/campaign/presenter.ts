@@ -2,7 +2,7 @@ import type { TurnSink } from '../dm/types.ts';
 import type { OptionSet } from './types.ts';
 
 /**
- * How a turn is shown to the players. The runner drives it; the Discord renderer implements it, so this
+ * How a turn is shown to the players. The table drives it; the Discord renderer implements it, so this
  * folder never learns about messages, buttons or rate limits.
  */
 export type TurnPresenter = {
@@ -11,16 +11,23 @@ export type TurnPresenter = {
   sink: TurnSink;
   /** Resolves once everything the players should see has landed. */
   finish(): Promise<{ messageIds: string[] }>;
-  /** Shows the text so far with a visible interruption mark, and no options. */
-  interrupt(reason: string): Promise<{ messageIds: string[] }>;
+  /**
+   * Shows the text so far with a visible interruption mark, and no options. `completed` is true when the turn had
+   * already been shown whole, with its buttons, before the interruption came: the caller then marks it afterwards.
+   */
+  interrupt(reason: string): Promise<{ messageIds: string[]; completed: boolean }>;
 };
 
 export type PresenterFactory = {
   create(input: { channelId: string; turnId: string; onMessageCreated: (messageId: string) => void }): TurnPresenter;
   /** Disables an older turn's option buttons, marking the chosen one. Low priority: it must not delay the new turn. */
   retireOptions(optionSet: OptionSet): void;
-  /** After a crash: marks the messages of a turn that never finished as interrupted. */
-  markInterrupted(input: { channelId: string; messageIds: string[]; reason: string }): Promise<void>;
-  /** A short notice in the channel (not part of a turn), e.g. why a turn failed. */
+  /** Makes a turn's option buttons clickable again (after an undo or a stopped turn). Low priority. */
+  restoreOptions(optionSet: OptionSet): void;
+  /** Puts a short note under the last of a turn's messages and removes its buttons (interrupted, undone, replaced). */
+  markMessages(input: { channelId: string; messageIds: string[]; note: string }): Promise<void>;
+  /** Posts text as the DM (a GM's narration), split across messages where it must be; resolves with their ids. */
+  post(channelId: string, text: string): Promise<{ messageIds: string[] }>;
+  /** A short notice in the channel (not part of a turn). */
   notice(channelId: string, text: string): Promise<void>;
 };

@@ -2,10 +2,11 @@ import { z } from 'zod';
 import { sceneMetadataSchema } from '../dm/events.ts';
 import type { PartyMember, PlayerAction, TurnUsage } from '../dm/types.ts';
 import type { TokenUsage } from '../llm/types.ts';
-import type { Campaign, OptionSet, StoredTurn, UsageTotals } from './types.ts';
+import type { Campaign, OptionSet, StoredScene, StoredTurn, TableReference, TableSettings, TurnSnapshot, UsageTotals } from './types.ts';
 
 // Every value read from the store goes through one of these: the store outlives deployments, so a value
-// written by an older version (or by hand) must read as absent, never as a half-typed object.
+// written by an older version (or by hand) must read as absent, never as a half-typed object. Fields added after
+// the first release have defaults, so older records read as they were meant.
 // `satisfies` keeps each schema in step with its type in types.ts.
 
 export { sceneMetadataSchema };
@@ -33,37 +34,64 @@ const partyMemberSchema = z.object({
   character: z.string().optional(),
 }) satisfies z.ZodType<PartyMember>;
 
-const playerActionSchema = z.object({
-  playerId: z.string(),
-  playerName: z.string(),
-  text: z.string(),
-  source: z.enum(['message', 'command', 'option']),
-  choice: z.object({ turnId: z.string(), index: count }).optional(),
-}) satisfies z.ZodType<PlayerAction>;
+export const playerActionSchema = z
+  .object({
+    id: z.string().optional(),
+    playerId: z.string(),
+    playerName: z.string(),
+    text: z.string(),
+    source: z.enum(['message', 'command', 'option']),
+    choice: z.object({ turnId: z.string(), index: count }).optional(),
+  })
+  // Actions stored before ids existed get one from their content: stable across reads, which is all recovery needs.
+  .transform(({ id, ...action }): PlayerAction => ({ id: id ?? `${action.playerId}:${action.text.length}:${action.text.slice(0, 32)}`, ...action }));
 
-export const campaignSchema = z.object({
-  channelId: z.string(),
-  guildId: z.string(),
-  status: z.enum(['active', 'paused', 'ended']),
-  premise: z.string(),
-  tone: z.string(),
+export const waitingActionsSchema = z.array(playerActionSchema);
+
+const settingsSchema = z.object({
+  streaming: z.boolean().nullable().default(null),
+  messages: z.enum(['actions', 'talk']).default('actions'),
+  length: z.enum(['short', 'normal', 'long']).default('normal'),
+  limits: z.string().default(''),
+}) satisfies z.ZodType<TableSettings, unknown>;
+
+export const campaignSchema = z
+  .object({
+    campaignId: z.string().optional(),
+    channelId: z.string(),
+    guildId: z.string(),
+    status: z.enum(['active', 'paused', 'ended']),
+    premise: z.string(),
+    tone: z.string(),
+    summary: z.string(),
+    summarisedThroughTurn: count.default(0),
+    party: z.array(partyMemberSchema),
+    settings: settingsSchema.default({ streaming: null, messages: 'actions', length: 'normal', limits: '' }),
+    startedBy: z.string(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    turnCount: count,
+    logLength: count.default(0),
+  })
+  .transform(({ campaignId, ...campaign }): Campaign => ({ campaignId: campaignId ?? `${campaign.channelId}-${campaign.createdAt}`, ...campaign }));
+
+const snapshotSchema = z.object({
+  scene: sceneMetadataSchema.nullable(),
   summary: z.string(),
-  // Added after the first release of the format: older campaigns read as "nothing summarised yet".
-  summarisedThroughTurn: count.default(0),
+  summarisedThroughTurn: count,
   party: z.array(partyMemberSchema),
-  settings: z.object({ streaming: z.boolean().nullable() }),
-  startedBy: z.string(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
   turnCount: count,
-}) satisfies z.ZodType<Campaign>;
+  previousOptionsTurnId: z.string().nullable(),
+}) satisfies z.ZodType<TurnSnapshot>;
 
 export const storedTurnSchema = z.object({
   turnId: z.string(),
+  campaignId: z.string().default(''),
   channelId: z.string(),
   guildId: z.string(),
+  kind: z.enum(['turn', 'narration']).default('turn'),
   number: count,
-  status: z.enum(['in_progress', 'complete', 'interrupted']),
+  status: z.enum(['in_progress', 'complete', 'interrupted', 'stopped', 'discarded', 'undone']),
   actions: z.array(playerActionSchema),
   narrative: z.string(),
   response: z.string(),
@@ -72,9 +100,30 @@ export const storedTurnSchema = z.object({
   messageIds: z.array(z.string()),
   startedAt: z.string(),
   finishedAt: z.string().nullable(),
-}) satisfies z.ZodType<StoredTurn>;
+  before: snapshotSchema.optional(),
+  logIndex: count.optional(),
+}) satisfies z.ZodType<StoredTurn, unknown>;
 
 export const recentTurnsSchema = z.array(storedTurnSchema);
+
+export const storedSceneSchema = z.union([
+  z.object({
+    metadata: sceneMetadataSchema,
+    gmEdits: z
+      .object({
+        fields: z.object({
+          location: z.string().optional(),
+          situation: z.string().optional(),
+          threats: z.string().optional(),
+          npcs: z.string().optional(),
+        }),
+        at: z.string(),
+      })
+      .nullable(),
+  }),
+  // Scenes stored before GM edits existed were the bare metadata.
+  sceneMetadataSchema.transform((metadata) => ({ metadata, gmEdits: null })),
+]) satisfies z.ZodType<StoredScene, unknown>;
 
 export const optionSetSchema = z.object({
   turnId: z.string(),
@@ -85,9 +134,4 @@ export const optionSetSchema = z.object({
   live: z.boolean(),
 }) satisfies z.ZodType<OptionSet>;
 
-/** Where a turn in progress is stored: the turn itself lives in its channel's recent-turns list. */
-export const turnReferenceSchema = z.object({ channelId: z.string(), turnId: z.string() });
-
-export type TurnReference = z.infer<typeof turnReferenceSchema>;
-
-export const inProgressIndexSchema = z.array(turnReferenceSchema);
+export const tablesIndexSchema = z.array(z.object({ channelId: z.string(), guildId: z.string() }) satisfies z.ZodType<TableReference>);

@@ -2,8 +2,14 @@
 // us, and a future change of a value's shape can move to `dm:v2:` instead of misreading old values.
 const prefix = 'dm:v1';
 
-/** Turns kept verbatim per channel: enough for the prompt's recent history and for /gm undo and reroll. */
+/**
+ * Turns kept per channel: the prompt's verbatim window plus the turns waiting to be folded into the summary (at most
+ * 9), what `/gm undo` can reach (5), and room for stopped or discarded turns between them.
+ */
 export const RECENT_TURNS_KEPT = 20;
+
+/** Only the newest turns keep the snapshot of the state they started from: undo reaches 5 back, reroll 1. */
+export const SNAPSHOTS_KEPT = 10;
 
 /** Buttons stay in Discord forever; their options are kept a month so an old click still gets a polite answer. */
 export const OPTION_SET_TTL_MS = 30 * 24 * 60 * 60 * 1000;
@@ -32,5 +38,18 @@ export function channelUsageKey(channelId: string): string {
   return `${prefix}:usage:channel:${channelId}`;
 }
 
-/** One index for the whole bot: at start-up the runner must find crashed turns without scanning every key. */
-export const inProgressKey = `${prefix}:in-progress`;
+/** Actions acknowledged to players and not yet taken into a turn. */
+export function waitingKey(channelId: string): string {
+  return `${prefix}:waiting:${channelId}`;
+}
+
+/** One entry of a campaign's log (for the export): one small key per delivered turn, so a turn never rewrites the log. */
+export function logEntryKey(campaignId: string, index: number): string {
+  return `${prefix}:log:${campaignId}:${index}`;
+}
+
+/**
+ * Tables with an active or paused campaign: at start-up the bot finds unfinished turns and waiting actions without
+ * scanning every key. Written only when a campaign starts or ends, never per turn.
+ */
+export const tablesKey = `${prefix}:tables`;

@@ -1,12 +1,12 @@
 import type { ChatInputCommandInteraction, RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord.js';
 import type { Logger } from 'pino';
-import type { CampaignRunner } from '../campaign/runner.ts';
+import type { Tables } from '../campaign/tables.ts';
 import type { CampaignStore } from '../campaign/types.ts';
 
 /** What a command needs, handed in by src/index.ts: importing a command starts nothing. */
 export type CommandServices = {
   store: CampaignStore;
-  runner: CampaignRunner;
+  tables: Tables;
   logger: Logger;
   gmRoleNames: string[];
 };

@@ -1,4 +1,6 @@
-import type { SubmitOutcome } from '../campaign/runner.ts';
+import type { SubmitOutcome } from '../campaign/table-outcomes.ts';
+
+export const CHOICE_PASSED = 'That choice has passed. Pick from the options of the latest turn, or just write what you do.';
 
 /** What a player is told when their action cannot be taken now. null: it was taken. */
 export function refusalFor(outcome: SubmitOutcome): string | null {
@@ -11,8 +13,13 @@ export function refusalFor(outcome: SubmitOutcome): string | null {
     case 'too_long':
       return `That action is too long for the DM (${outcome.limit} characters at most). Try saying it in fewer words.`;
     case 'not_active':
-      if (outcome.campaign?.status === 'paused') return 'The campaign in this channel is paused. A GM can resume it.';
       return 'No campaign is running in this channel. A GM can start one with `/gm start`.';
+    case 'paused':
+      return 'The table is paused: the DM is listening again once a GM uses `/gm resume`.';
+    case 'table_talk':
+      return 'This table plays by `/act`, the option buttons, or a message starting with `>`.';
+    case 'passed':
+      return CHOICE_PASSED;
     case 'shutting_down':
       return 'The DM is restarting. Try again in a few seconds.';
   }

@@ -3,10 +3,19 @@ import type { PresenterFactory } from '../campaign/presenter.ts';
 import type { Logger } from '../logger.ts';
 import { buildRetiredOptionRows } from './render/disable-buttons.ts';
 import { createMessagePort, type RenderChannel } from './render/discord-message-port.ts';
-import { GLOBAL_GATE_SHARE } from '../constants.ts';
+import { GLOBAL_GATE_SHARE, MESSAGE_CONTENT_LIMIT, MESSAGE_SPLIT_SIZE } from '../constants.ts';
+import { buildOptionRow } from './render/option-buttons.ts';
+import { splitText } from './render/split-text.ts';
 import { createGlobalWriteGate } from './render/global-write-gate.ts';
 import { createSchedulerRegistry } from './render/scheduler-registry.ts';
 import { createTurnRenderer, WRITING_MARK } from './render/turn-renderer.ts';
+
+/** A note behind text, within Discord's limit: the text gives way (shortened at its end), never the note. */
+function joinWithin(text: string, note: string): string {
+  const room = MESSAGE_CONTENT_LIMIT - note.length - 2;
+  const kept = text.length > room ? `${text.slice(0, Math.max(room - 1, 0))}…` : text;
+  return kept === '' ? note : `${kept}\n\n${note}`;
+}
 
 /** The note the turn renderer puts behind a turn it interrupted (see turn-renderer.ts). */
 const INTERRUPTION_NOTE = /\*\(interrupted — [^\n]*\)\*$/u;
@@ -76,28 +85,51 @@ export function createDiscordPresenters(input: {
       }
     },
 
-    async markInterrupted({ channelId, messageIds, reason }) {
+    restoreOptions(optionSet) {
+      try {
+        const row = buildOptionRow(optionSet.turnId, optionSet.options);
+        const port = createMessagePort(channelFor(optionSet.channelId));
+        const message = schedulers.getScheduler(optionSet.channelId).existingMessage(port, optionSet.messageId);
+        void message.write({ components: row === null ? [] : [row] }, 'background');
+      } catch (error) {
+        logger.warn({ err: error, turnId: optionSet.turnId }, 'could not bring back the buttons of a turn');
+      }
+    },
+
+    async markMessages({ channelId, messageIds, note }) {
       const channel = channelFor(channelId);
       const discordChannel = client.channels.cache.get(channelId);
       if (discordChannel === undefined || !discordChannel.isTextBased()) return;
       const scheduler = schedulers.getScheduler(channelId);
       const port = createMessagePort(channel);
+      const mark = `*(${note})*`;
       for (const [index, messageId] of messageIds.entries()) {
         try {
           const message = await discordChannel.messages.fetch(messageId);
           const text = message.content.replace(WRITING_MARK, '').trimEnd();
-          const note = `*(${reason})*`;
           // Only the turn's last message gets the note: earlier ones are complete parts of the text. A turn stopped by a
           // clean shutdown already carries its own note; a second one would only repeat it.
           const isLast = index === messageIds.length - 1;
-          const alreadyMarked = !isLast || text.endsWith(note) || INTERRUPTION_NOTE.test(text);
-          const content = alreadyMarked ? text : `${text}\n\n${note}`.trim();
+          const alreadyMarked = !isLast || text.endsWith(mark) || (note.startsWith('interrupted') && INTERRUPTION_NOTE.test(text));
+          const content = alreadyMarked ? text : joinWithin(text, mark);
           if (content === message.content && message.components.length === 0) continue;
-          await scheduler.existingMessage(port, messageId).write({ content: content.slice(0, 2000), components: [] }, 'final');
+          await scheduler.existingMessage(port, messageId).write({ content, components: [] }, 'final');
         } catch (error) {
-          logger.warn({ err: error, channelId, messageId }, 'could not mark an interrupted message');
+          logger.warn({ err: error, channelId, messageId }, 'could not mark a message of a turn');
         }
       }
+    },
+
+    async post(channelId, text) {
+      const port = createMessagePort(channelFor(channelId));
+      const scheduler = schedulers.getScheduler(channelId);
+      const messageIds: string[] = [];
+      for (const piece of splitText(text, MESSAGE_SPLIT_SIZE)) {
+        const message = scheduler.newMessage(port);
+        await message.write({ content: piece, components: [] }, 'final');
+        if (message.id !== undefined) messageIds.push(message.id);
+      }
+      return { messageIds };
     },
 
     async notice(channelId, text) {

@@ -1,48 +1,36 @@
 import { MessageFlags, type ButtonInteraction } from 'discord.js';
-import type { CampaignRunner } from '../campaign/runner.ts';
-import type { CampaignStore } from '../campaign/types.ts';
+import type { Tables } from '../campaign/tables.ts';
 import { decodeCustomId } from './custom-id.ts';
-import { refusalFor } from './describe-submit.ts';
+import { CHOICE_PASSED, refusalFor } from './describe-submit.ts';
 import { playerName } from './player-name.ts';
 import { buildRetiredOptionRows } from './render/disable-buttons.ts';
 
-const PASSED = 'That choice has passed. Pick from the options of the latest turn, or just write what you do.';
-
 /**
- * A click on an option button becomes the clicker's action, with the option's full text. The buttons
- * carry only a turn id and an index; the text comes from the store, so old and forged ids are harmless.
+ * A click on an option button becomes the clicker's action, with the option's full text. The buttons carry only a
+ * turn id and an index; the table reads the text from the store and decides whether the choice still counts, so old
+ * and forged ids are harmless.
  */
-export async function handleOptionClick(
-  interaction: ButtonInteraction,
-  services: { store: CampaignStore; runner: CampaignRunner },
-): Promise<void> {
+export async function handleOptionClick(interaction: ButtonInteraction, services: { tables: Tables }): Promise<void> {
   const decoded = decodeCustomId(interaction.customId);
   if (decoded === null) {
     await interaction.reply({ content: 'That button is not one of mine.', flags: MessageFlags.Ephemeral });
     return;
   }
-  const optionSet = await services.store.getOptionSet(decoded.turnId);
-  const option = optionSet?.options[decoded.index];
-  if (optionSet === undefined || option === undefined || optionSet.channelId !== interaction.channelId || !optionSet.live) {
-    await interaction.reply({ content: PASSED, flags: MessageFlags.Ephemeral });
-    return;
-  }
   const name = playerName(interaction.user, interaction.inCachedGuild() ? interaction.member : null);
-  const outcome = await services.runner.submit({
-    channelId: interaction.channelId,
-    action: {
-      playerId: interaction.user.id,
-      playerName: name,
-      text: option,
-      source: 'option',
-      choice: { turnId: decoded.turnId, index: decoded.index },
-    },
+  const outcome = await services.tables.of(interaction.channelId).submit({
+    id: interaction.id,
+    playerId: interaction.user.id,
+    playerName: name,
+    text: '',
+    source: 'option',
+    choice: { turnId: decoded.turnId, index: decoded.index },
   });
-  const refusal = refusalFor(outcome);
-  if (refusal !== null) {
-    await interaction.reply({ content: refusal, flags: MessageFlags.Ephemeral });
+  if (outcome.status !== 'started' && outcome.status !== 'queued') {
+    const refusal = outcome.status === 'not_active' ? CHOICE_PASSED : refusalFor(outcome);
+    await interaction.reply({ content: refusal ?? CHOICE_PASSED, flags: MessageFlags.Ephemeral });
     return;
   }
+  const option = outcome.action.text;
   const line = `**${name}** chooses: ${option}`;
   if (outcome.status === 'queued') {
     await interaction.reply({ content: `${line}\n-# The DM will answer this with the next turn.` });
@@ -50,6 +38,21 @@ export async function handleOptionClick(
   }
   // The click that starts the next turn retires this turn's buttons in its own acknowledgement: interaction
   // callbacks cost nothing from the channel's write budget nor from the global limit, so the new turn's text keeps it.
-  await interaction.update({ components: buildRetiredOptionRows(decoded.turnId, optionSet.options, decoded.index) });
+  const options = optionsOf(interaction, decoded.turnId);
+  await interaction.update({ components: buildRetiredOptionRows(decoded.turnId, options, decoded.index) });
   await interaction.followUp({ content: line });
+}
+
+/** The clicked message's options as its buttons show them; only labels are needed to draw them disabled. */
+function optionsOf(interaction: ButtonInteraction, turnId: string): string[] {
+  const labels: string[] = [];
+  for (const row of interaction.message.components) {
+    if (!('components' in row)) continue;
+    for (const component of row.components) {
+      if ('customId' in component && typeof component.customId === 'string' && decodeCustomId(component.customId)?.turnId === turnId) {
+        labels.push('label' in component && typeof component.label === 'string' ? component.label : '');
+      }
+    }
+  }
+  return labels;
 }

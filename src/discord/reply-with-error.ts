@@ -9,7 +9,9 @@ export async function replyWithError(interaction: RepliableInteraction, error: u
   const content = error instanceof UserFacingError ? error.message : GENERIC_FAILURE;
   if (!(error instanceof UserFacingError)) logger.error({ err: error, interactionId: interaction.id }, 'interaction failed');
   try {
-    if (interaction.deferred || interaction.replied) await interaction.followUp({ content, flags: MessageFlags.Ephemeral });
+    // A deferred reply still shows "thinking…": the error takes its place (it is as private as the deferral was).
+    if (interaction.deferred && !interaction.replied) await interaction.editReply({ content });
+    else if (interaction.replied) await interaction.followUp({ content, flags: MessageFlags.Ephemeral });
     else await interaction.reply({ content, flags: MessageFlags.Ephemeral });
   } catch (replyError) {
     logger.warn({ err: replyError, interactionId: interaction.id }, 'could not tell the user about an error');

@@ -6,6 +6,7 @@ import { now, sceneMetadataSchema, type SceneMetadata } from './events.ts';
 import { normaliseOptions } from './normalise-options.ts';
 import {
   metadataInstruction,
+  NARRATION_LENGTH,
   narrativeInstruction,
   optionsInstruction,
   responseInstruction,
@@ -26,7 +27,6 @@ export type Orchestrator = {
 // Lenient on purpose: any list of strings is accepted, then normalised to 3-5 options.
 const optionsSchema = z.object({ options: z.array(z.string()) });
 
-const NARRATED_PHASE_MAX_TOKENS = 600;
 const STRUCTURED_PHASE_MAX_TOKENS = 500;
 
 export function createOrchestrator(dependencies: OrchestratorDependencies): Orchestrator {
@@ -36,6 +36,7 @@ export function createOrchestrator(dependencies: OrchestratorDependencies): Orch
     const logger = dependencies.logger.child({ turnId: context.turnId });
     const emit = createSafeEmitter(sink, logger);
     const prefix = buildSharedPrefix(context);
+    const narratedMaxTokens = NARRATION_LENGTH[context.rules.length].maxTokens;
     const shared = { cacheKey: `campaign-${context.campaign.id}`, signal };
     const usage: TurnUsage = {};
     const timings: TurnResult['timings'] = {};
@@ -44,7 +45,7 @@ export function createOrchestrator(dependencies: OrchestratorDependencies): Orch
       llm,
       logger,
       streaming: context.streaming,
-      request: { ...shared, model: models.narrative, maxTokens: NARRATED_PHASE_MAX_TOKENS, messages: [...prefix, narrativeInstruction(context)] },
+      request: { ...shared, model: models.narrative, maxTokens: narratedMaxTokens, messages: [...prefix, narrativeInstruction(context)] },
       emitChunk: (content, isFinal) => emit({ type: 'narrative_chunk', content, is_final: isFinal, timestamp: now() }),
     });
     record('narrative', narrative.usage, narrative.timing);
@@ -56,7 +57,7 @@ export function createOrchestrator(dependencies: OrchestratorDependencies): Orch
       request: {
         ...shared,
         model: models.response,
-        maxTokens: NARRATED_PHASE_MAX_TOKENS,
+        maxTokens: narratedMaxTokens,
         messages: [...prefix, responseInstruction(context, narrative.text)],
       },
       emitChunk: (content, isFinal) => emit({ type: 'player_response_chunk', content, is_final: isFinal, timestamp: now() }),

@@ -5,6 +5,8 @@ export type { SceneMetadata, TurnEvent };
 
 /** One player's contribution to a turn. A clicked option arrives with its full text, not its button label. */
 export type PlayerAction = {
+  /** Unique per action (the id of the message or click it came from): how a restart tells answered actions apart. */
+  id: string;
   playerId: string;
   playerName: string;
   text: string;
@@ -14,6 +16,8 @@ export type PlayerAction = {
 };
 
 export type PastTurn = {
+  /** 'narration': the GM's own text, written without the model; the DM continues from it. */
+  kind: 'turn' | 'narration';
   actions: PlayerAction[];
   narrative: string;
   response: string;
@@ -31,11 +35,23 @@ export type CampaignBrief = {
   party: PartyMember[];
 };
 
+export type NarrationLength = 'short' | 'normal' | 'long';
+
+/** What the GM set for this table with `/gm config`. */
+export type TableRules = {
+  length: NarrationLength;
+  /** Lines and veils: content the DM must not include, in the GM's words. '' when none. */
+  limits: string;
+};
+
 export type TurnContext = {
   turnId: string;
   campaign: CampaignBrief;
-  /** The metadata kept after the previous turn; null on the opening turn. */
+  /** True only for the campaign's first scene; never inferred from a missing scene. */
+  opening: boolean;
+  /** The scene kept after the previous turns; null when none was recorded (the opening, or a failed metadata phase). */
   scene: SceneMetadata | null;
+  rules: TableRules;
   recentTurns: PastTurn[];
   /** This turn's actions, in arrival order. Empty for the opening scene. */
   actions: PlayerAction[];

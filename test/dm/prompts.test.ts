@@ -27,7 +27,7 @@ describe('phase prompts', () => {
   });
 
   it('open the scene from the premise on the first turn', () => {
-    const opening = turnContext({ scene: null, recentTurns: [], actions: [] });
+    const opening = turnContext({ opening: true, scene: null, recentTurns: [], actions: [] });
     const prefix = buildSharedPrefix(opening).map((message) => message.content).join('\n');
     expect(prefix).toContain('None yet: this is the opening of the campaign.');
     expect(prefix).toContain('open the campaign with its first scene');

@@ -37,6 +37,8 @@ export function turnContext(overrides: Partial<TurnContext> = {}): TurnContext {
         { playerId: 'p2', name: 'Bob' },
       ],
     },
+    opening: false,
+    rules: { length: 'normal', limits: '' },
     scene: {
       environmental_conditions: 'Fog over the canals',
       immediate_threats: 'A patrol boat',
@@ -45,14 +47,15 @@ export function turnContext(overrides: Partial<TurnContext> = {}): TurnContext {
     },
     recentTurns: [
       {
-        actions: [{ playerId: 'p1', playerName: 'Alice', text: 'I hail the ferryman', source: 'message' }],
+        kind: 'turn',
+        actions: [{ id: 'a0', playerId: 'p1', playerName: 'Alice', text: 'I hail the ferryman', source: 'message' }],
         narrative: 'The canal breathes fog.',
         response: 'The ferryman raises his pole in greeting.',
       },
     ],
     actions: [
-      { playerId: 'p1', playerName: 'Alice', text: 'I ask the ferryman about the Eel', source: 'message' },
-      { playerId: 'p2', playerName: 'Bob', text: 'Search for exits', source: 'option', choice: { turnId: 'turn0', index: 2 } },
+      { id: 'a1', playerId: 'p1', playerName: 'Alice', text: 'I ask the ferryman about the Eel', source: 'message' },
+      { id: 'a2', playerId: 'p2', playerName: 'Bob', text: 'Search for exits', source: 'option', choice: { turnId: 'turn0', index: 2 } },
     ],
     streaming: true,
     ...overrides,

@@ -6,7 +6,7 @@ import { startBot, type RunningBot } from '../../src/app.ts';
 import { parseConfig, type Config } from '../../src/config.ts';
 import { registerCommands } from '../../src/register-commands.ts';
 import { dmResponder, type DmScript } from '../support/dm-script.ts';
-import { startDiscordEmulator, type DiscordEmulator, type MessageSnapshot } from '../support/discord-emulator/index.ts';
+import { startDiscordEmulator, type DiscordEmulator, type InteractionView, type MessageSnapshot } from '../support/discord-emulator/index.ts';
 import { startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai.ts';
 
 // The whole product on loopback: the real bot (discord.js, openai SDK, SQLite) against the Discord emulator and the
@@ -83,6 +83,11 @@ export async function waitForOptions(world: BotWorld, channel: string, afterCoun
     },
     { timeoutMs: 20_000, description: `option buttons in #${channel}` },
   );
+}
+
+/** For `handle.reply(announced)`: the GM has their private answer and the table its public one. */
+export function announced(view: InteractionView): boolean {
+  return view.original !== null && !view.original.loading && view.followUps.length > 0;
 }
 
 /** Requests the emulator refused for breaking a Discord limit or a rate limit: there must be none. */

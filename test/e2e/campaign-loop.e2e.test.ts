@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WRITING_MARK } from '../../src/discord/render/turn-renderer.ts';
 import { phaseOf } from '../support/dm-script.ts';
 import { reply, type RecordedRequest } from '../support/fake-openai.ts';
-import { refusedRequests, startBotWorld, waitForOptions, type BotWorld } from './bot-world.ts';
+import { announced, refusedRequests, startBotWorld, waitForOptions, type BotWorld } from './bot-world.ts';
 
 // The loop as players and GMs live it, through the real discord.js client and the real openai SDK.
 
@@ -61,10 +61,12 @@ describe('a campaign in a channel', () => {
       subcommand: 'start',
       options: { premise: 'Smugglers in the drowned city of Vell', tone: 'grim' },
     });
-    const view = await start.reply();
-    expect(view.ephemeral).toBe(false);
-    expect(view.original?.content).toContain('A new campaign begins');
-    expect(view.original?.content).toContain('Smugglers in the drowned city of Vell');
+    const view = await start.reply(announced);
+    expect(view.ephemeral).toBe(true);
+    expect(view.original?.content).toBe('The campaign has started; the DM is writing the opening scene.');
+    expect(view.followUps.map((message) => message.ephemeral)).toEqual([false]);
+    expect(view.followUps[0]?.content).toContain('A new campaign begins');
+    expect(view.followUps[0]?.content).toContain('Smugglers in the drowned city of Vell');
 
     const last = await waitForOptions(world, 'tavern');
     expect(last.buttons.map((button) => button.label)).toEqual(['Approach the hooded figure', 'Order a drink and observe', 'Search for exits']);
@@ -141,12 +143,12 @@ describe('a campaign in a channel', () => {
     await world.discord.waitFor(() => narrativeRequests().length === 5, { timeoutMs: 15_000, description: 'turn from the click, then the queued click' });
     expect(narrativeRequests()[3]?.messages[1]?.content).toContain(`## This turn's actions\n- ${first.name}: ${first.option}`);
     expect(narrativeRequests()[4]?.messages[1]?.content).toContain(`## This turn's actions\n- ${second.name}: ${second.option}`);
-    await world.bot.runner.idle(world.discord.channels['tavern']?.id ?? '');
+    await world.bot.tables.of(world.discord.channels['tavern']?.id ?? '').idle();
   });
 
   it('keeps the buttons working across a restart of the bot', async () => {
     const last = await waitForOptions(world, 'tavern', 0);
-    await world.bot.runner.idle(world.discord.channels['tavern']?.id ?? '');
+    await world.bot.tables.of(world.discord.channels['tavern']?.id ?? '').idle();
     await world.restart();
     const before = narrativeRequests().length;
     const click = world.discord.clickButton({ channel: 'tavern', user: 'carol', messageId: last.id, customId: last.buttons[2]?.customId ?? '' });
@@ -175,11 +177,11 @@ describe('a campaign in a channel', () => {
 
   it('delivers a 5,000-character narrative whole, split at boundaries without losing a character', async () => {
     const channelId = world.discord.channels['tavern']?.id ?? '';
-    await world.bot.runner.idle(channelId);
+    await world.bot.tables.of(channelId).idle();
     const before = world.botMessages('tavern').length;
     world.discord.userMessage({ channel: 'tavern', user: 'alice', content: 'Tell me the LONG TALE of the barge' });
     await world.discord.waitFor(() => narrativeRequests().length > 0 && narrativeRequests().at(-1)?.messages[1]?.content.includes('LONG TALE'));
-    await world.bot.runner.idle(channelId);
+    await world.bot.tables.of(channelId).idle();
     const turn = world.botMessages('tavern').slice(before).filter((message) => message.interactionId === null);
     expect(turn.length).toBeGreaterThanOrEqual(3);
     for (const message of turn) expect(message.content.length).toBeLessThanOrEqual(2000);
@@ -192,7 +194,7 @@ describe('a campaign in a channel', () => {
 
   it('lets a member with a GM role end the campaign, after which the channel is silent', async () => {
     const channelId = world.discord.channels['tavern']?.id ?? '';
-    await world.bot.runner.idle(channelId);
+    await world.bot.tables.of(channelId).idle();
     const end = world.discord.slashCommand({ channel: 'tavern', user: 'gmByRole', name: 'gm', subcommand: 'end' });
     expect((await end.reply()).original?.content).toContain('The campaign has ended');
     const before = world.openai.requests.length;
@@ -204,13 +206,13 @@ describe('a campaign in a channel', () => {
   it('starts a new campaign in the same channel with a clean slate: no old scene, no old turns', async () => {
     const before = narrativeRequests().length;
     const start = world.discord.slashCommand({ channel: 'tavern', user: 'gm', name: 'gm', subcommand: 'start', options: { premise: 'Sky pirates' } });
-    expect((await start.reply()).original?.content).toContain('Sky pirates');
+    expect((await start.reply(announced)).followUps[0]?.content).toContain('Sky pirates');
     await world.discord.waitFor(() => narrativeRequests().length === before + 1, { description: 'the new opening' });
     const prompt = narrativeRequests().at(-1)?.messages[1]?.content ?? '';
     expect(prompt).toContain('None yet: this is the opening of the campaign.');
     expect(prompt).not.toContain('## Recent turns');
     expect(prompt).not.toContain('Smugglers in the drowned city');
-    await world.bot.runner.idle(world.discord.channels['tavern']?.id ?? '');
+    await world.bot.tables.of(world.discord.channels['tavern']?.id ?? '').idle();
   });
 
   it('tells the GM, instead of starting a silent campaign, when the bot may not post in the channel', async () => {

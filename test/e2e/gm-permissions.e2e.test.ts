@@ -1,5 +1,5 @@
 import { afterEach, expect, it } from 'vitest';
-import { startBotWorld, waitForOptions, type BotWorld } from './bot-world.ts';
+import { announced, startBotWorld, waitForOptions, type BotWorld } from './bot-world.ts';
 
 // Who may run /gm in a fresh server, with the commands registered as deploy-commands registers them and the emulator
 // hiding a command from members who lack its default_member_permissions, as Discord does.
@@ -15,9 +15,8 @@ it('lets a member with only the GM role start a campaign, and refuses a player',
   world = await startBotWorld();
   const { discord } = world;
 
-  const start = await discord.slashCommand({ channel: 'tavern', user: 'gmByRole', name: 'gm', subcommand: 'start' }).reply();
-  expect(start.ephemeral).toBe(false);
-  expect(start.original?.content).toContain('A new campaign begins');
+  const start = await discord.slashCommand({ channel: 'tavern', user: 'gmByRole', name: 'gm', subcommand: 'start' }).reply(announced);
+  expect(start.followUps[0]?.content).toContain('A new campaign begins');
   await waitForOptions(world, 'tavern');
 
   const refused = await discord.slashCommand({ channel: 'dungeon', user: 'alice', name: 'gm', subcommand: 'start' }).reply();
@@ -31,8 +30,8 @@ it('accepts a member whose role GM_ROLE_NAMES lists by id rather than by name', 
   world = await startBotWorld({ environment: (discord) => ({ GM_ROLE_NAMES: discord.roles.gm }) });
   const { discord } = world;
 
-  const start = await discord.slashCommand({ channel: 'tavern', user: 'gmByRole', name: 'gm', subcommand: 'start' }).reply();
-  expect(start.original?.content).toContain('A new campaign begins');
+  const start = await discord.slashCommand({ channel: 'tavern', user: 'gmByRole', name: 'gm', subcommand: 'start' }).reply(announced);
+  expect(start.followUps[0]?.content).toContain('A new campaign begins');
   await waitForOptions(world, 'tavern');
 
   const refused = await discord.slashCommand({ channel: 'dungeon', user: 'alice', name: 'gm', subcommand: 'start' }).reply();

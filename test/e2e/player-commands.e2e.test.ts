@@ -3,7 +3,7 @@ import { WRITING_MARK } from '../../src/discord/render/turn-renderer.ts';
 import { dmResponder, phaseOf } from '../support/dm-script.ts';
 import type { InteractionHandle, MessageSnapshot } from '../support/discord-emulator/index.ts';
 import { reply, type RecordedRequest } from '../support/fake-openai.ts';
-import { refusedRequests, startBotWorld, waitForOptions, type BotWorld } from './bot-world.ts';
+import { announced, refusedRequests, startBotWorld, waitForOptions, type BotWorld } from './bot-world.ts';
 
 // What players do besides writing in the channel: /act and /scene, odd and hostile input, and a model that fails.
 // The real bot (discord.js, openai SDK, SQLite) against the Discord emulator and the fake OpenAI server.
@@ -49,7 +49,7 @@ function act(user: string, action: string, channel = 'tavern'): InteractionHandl
 }
 
 async function settle(): Promise<void> {
-  await world.bot.runner.idle(tavernId);
+  await world.bot.tables.of(tavernId).idle();
 }
 
 async function quietFor(milliseconds: number): Promise<void> {
@@ -89,7 +89,7 @@ describe('/scene', () => {
       releaseMetadata = resolve;
     });
     const start = world.discord.slashCommand({ channel: 'tavern', user: 'gm', name: 'gm', subcommand: 'start', options: { premise: 'A crypt beneath the abbey' } });
-    expect((await start.reply()).original?.content).toContain('A new campaign begins');
+    expect((await start.reply(announced)).followUps[0]?.content).toContain('A new campaign begins');
 
     const view = await world.discord.slashCommand({ channel: 'tavern', user: 'bob', name: 'scene' }).reply();
     expect(view.ephemeral).toBe(true);

@@ -7,6 +7,7 @@ import { dmResponder, phaseOf } from '../support/dm-script.ts';
 import { startDiscordEmulator, type DiscordEmulator, type MessageSnapshot } from '../support/discord-emulator/index.ts';
 import { reply, startFakeOpenAi, type FakeOpenAi, type RecordedRequest } from '../support/fake-openai.ts';
 import { baseEnvironment, killIfRunning, spawnNode, type BotProcess } from './bot-process.ts';
+import { announced } from './bot-world.ts';
 
 // The bot as an operator runs it: `node src/index.ts` in its own process, configured by its environment, stopped by
 // a service manager's SIGTERM or killed outright, and started again on the same SQLite store.
@@ -125,7 +126,7 @@ describe('the bot process (node src/index.ts)', () => {
   it('connects and streams the opening scene when a GM starts a campaign', async () => {
     first = await startBotProcess();
     const start = discord.slashCommand({ channel: 'tavern', user: 'gm', name: 'gm', subcommand: 'start', options: { premise: 'A ruined abbey' } });
-    expect((await start.reply()).original?.content).toContain('A new campaign begins');
+    expect((await start.reply(announced)).followUps[0]?.content).toContain('A new campaign begins');
     const opening = await discord.waitFor(() => liveButtonMessages()[0], { timeoutMs: 15_000, description: 'the opening with buttons' });
     openingId = opening.id;
     expect(opening.content).toContain('The tavern falls silent');

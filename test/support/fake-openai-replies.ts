@@ -17,6 +17,11 @@ export type ReplyTiming = {
   chunkDelayMs?: number;
   /** How the text is cut into content chunks: that many roughly equal pieces, or exactly these pieces. Default: one per word. */
   chunks?: number | string[];
+  /**
+   * Holds the reply until the test lets it go: a streamed reply after `afterChunks` content chunks (default 0: before
+   * the first), a non-streamed one before it is sent. How races are made deterministic, instead of sleeping.
+   */
+  hold?: { until: Promise<unknown>; afterChunks?: number };
 };
 
 /** Token counts to report instead of the estimate (characters / 4, cached = prefix shared with an earlier request). */

@@ -284,6 +284,7 @@ async function streamContent(record: RecordedRequest, response: ServerResponse, 
   streamHeaders(response);
   await write(response, chunkEvent(record, id, [deltaChoice({ role: 'assistant', content: '', refusal: null })]));
   for (const [index, piece] of pieces.entries()) {
+    if (timing.hold !== undefined && index === (timing.hold.afterChunks ?? 0)) await timing.hold.until;
     await delay(index === 0 ? (timing.firstTokenMs ?? 0) : (timing.chunkDelayMs ?? 0));
     if (isGone(response)) return false;
     await write(response, chunkEvent(record, id, [deltaChoice({ content: piece })]));
@@ -295,6 +296,7 @@ async function streamContent(record: RecordedRequest, response: ServerResponse, 
 async function sendText(record: RecordedRequest, response: ServerResponse, id: string, chosen: TextReply, usage: UsageNumbers): Promise<void> {
   const finishReason = chosen.finishReason ?? 'stop';
   if (!record.stream) {
+    await chosen.hold?.until;
     await delay(chosen.firstTokenMs ?? 0);
     if (isGone(response)) return;
     response.writeHead(200, { 'content-type': 'application/json', 'x-request-id': 'req_fake' });

@@ -40,8 +40,11 @@ export type TurnRenderer = {
   start(): void;
   /** Resolves when the final text and the buttons have landed, with the turn's message ids in order. */
   finish(): Promise<{ messageIds: string[] }>;
-  /** Shows the text so far with a visible interruption mark and no buttons. */
-  interrupt(reason: string): Promise<{ messageIds: string[] }>;
+  /**
+   * Shows the text so far with a visible interruption mark and no buttons. When the turn had already ended with its
+   * buttons, nothing more is written here and `completed` says so (the caller marks the messages afterwards).
+   */
+  interrupt(reason: string): Promise<{ messageIds: string[]; completed: boolean }>;
 };
 
 type RenderedMessage = { handle: ScheduledMessage<MessagePayload>; frozenContent: string | undefined };
@@ -67,6 +70,7 @@ export function createTurnRenderer(options: TurnRendererOptions): TurnRenderer {
   const failures: unknown[] = [];
   let typing: TypingIndicator | undefined;
   let ending: Promise<{ messageIds: string[] }> | undefined;
+  let endedByInterrupt = false;
 
   function writeFinal(message: RenderedMessage, payload: MessagePayload): void {
     finalWrites.push(message.handle.write(payload, 'final').catch((error: unknown) => void failures.push(error)));
@@ -175,9 +179,13 @@ export function createTurnRenderer(options: TurnRendererOptions): TurnRenderer {
       ending ??= end(undefined);
       return ending;
     },
-    interrupt(reason) {
-      ending ??= end(reason);
-      return ending;
+    async interrupt(reason) {
+      const completed = ending !== undefined && !endedByInterrupt;
+      if (ending === undefined) {
+        endedByInterrupt = true;
+        ending = end(reason);
+      }
+      return { ...(await ending), completed };
     },
   };
 }

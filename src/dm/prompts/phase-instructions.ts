@@ -1,23 +1,29 @@
 import type { ChatMessage } from '../../llm/types.ts';
-import type { TurnContext } from '../types.ts';
+import type { NarrationLength, TurnContext } from '../types.ts';
 
 // What each phase asks for, appended after the shared prefix. Earlier phases' output comes here too,
 // never inside the prefix, so the prefix stays identical across the four calls.
 
+/** How much each narrated phase may write, by the table's `/gm config length`. */
+export const NARRATION_LENGTH: Record<NarrationLength, { words: string; maxTokens: number }> = {
+  short: { words: 'One short paragraph, under 500 characters', maxTokens: 350 },
+  normal: { words: 'One or two short paragraphs, under 900 characters', maxTokens: 600 },
+  long: { words: 'Two or three paragraphs, under 1600 characters', maxTokens: 1000 },
+};
+
 export function narrativeInstruction(context: TurnContext): ChatMessage {
-  const opening = context.scene === null || context.actions.length === 0;
-  const task = opening
+  const task = context.opening
     ? 'Phase 1, NARRATIVE. Open the scene from the premise: where the party is, what they see, hear and feel.'
     : 'Phase 1, NARRATIVE. Describe the scene as the actions begin: atmosphere, environment, sensations, how the place reacts.';
   return {
     role: 'user',
-    content: `${task}\nOne or two short paragraphs, under 900 characters. Do not resolve the actions yet and do not list options.`,
+    content: `${task}\n${NARRATION_LENGTH[context.rules.length].words}. Do not resolve the actions yet and do not list options.`,
   };
 }
 
 export function responseInstruction(context: TurnContext, narrative: string): ChatMessage {
   const task =
-    context.actions.length === 0
+    context.opening
       ? 'Phase 2, PLAYER RESPONSE. Put the party in the situation: a hook that asks them to decide what to do.'
       : 'Phase 2, PLAYER RESPONSE. Say what happens because of each action of this turn, naming the acting players.';
   return {
@@ -26,7 +32,7 @@ export function responseInstruction(context: TurnContext, narrative: string): Ch
       'Phase 1 is written; players are reading it:',
       quote(narrative),
       task,
-      'One or two short paragraphs, under 900 characters. Continue from the narrative without repeating it; do not list options.',
+      `${NARRATION_LENGTH[context.rules.length].words}. Continue from the narrative without repeating it; do not list options.`,
     ].join('\n\n'),
   };
 }

@@ -16,8 +16,10 @@ export function renderCampaign(campaign: CampaignBrief): string {
   return lines.join('\n');
 }
 
-export function renderScene(scene: SceneMetadata | null): string {
-  if (scene === null) return '## Current scene\nNone yet: this is the opening of the campaign.';
+export function renderScene(scene: SceneMetadata | null, opening: boolean): string {
+  if (scene === null && opening) return '## Current scene\nNone yet: this is the opening of the campaign.';
+  // A failed metadata phase leaves no scene: the story goes on from what the players have read, never re-opens.
+  if (scene === null) return '## Current scene\nNot recorded after the latest turn: continue from the story so far and the recent turns.';
   const elements = scene.scene_elements;
   return [
     '## Current scene',
@@ -37,10 +39,21 @@ export function renderActions(actions: PlayerAction[]): string {
 export function renderRecentTurns(turns: PastTurn[]): string {
   if (turns.length === 0) return '';
   const rendered = turns.map((turn, index) => {
+    if (turn.kind === 'narration') return [`### Turn ${index + 1} (the GM narrates)`, turn.narrative].join('\n');
     const actions = turn.actions.length > 0 ? renderActions(turn.actions) : '- (the campaign opened)';
     return [`### Turn ${index + 1}`, 'Actions:', actions, 'Narrative:', turn.narrative, 'Outcome:', turn.response].join('\n');
   });
   return ['## Recent turns (oldest first)', ...rendered].join('\n\n');
+}
+
+/** The table's lines and veils, as the GM wrote them, quoted so they read as the table's words. '' when none. */
+export function renderLimits(limits: string): string {
+  if (limits.trim() === '') return '';
+  return [
+    '## Table limits (lines and veils)',
+    'The table has asked that the story never include what is listed below. It is a hard rule: steer around it, never show it, and do not mention the rule.',
+    `"""\n${limits.trim().replaceAll('"""', '\'\'\'')}\n"""`,
+  ].join('\n');
 }
 
 function listOrNone(items: string[]): string {

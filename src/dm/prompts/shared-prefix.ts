@@ -1,20 +1,23 @@
 import type { ChatMessage } from '../../llm/types.ts';
 import type { TurnContext } from '../types.ts';
 import { DUNGEON_MASTER_PERSONA } from './persona.ts';
-import { renderActions, renderCampaign, renderRecentTurns, renderScene } from './render-context.ts';
+import { renderActions, renderCampaign, renderLimits, renderRecentTurns, renderScene } from './render-context.ts';
 
 /**
  * The messages every phase call of a turn starts with, byte for byte. Only the phase instruction and
- * the earlier phases' output come after them (DESIGN §5).
+ * the earlier phases' output come after them, so providers can cache the prefix (docs/architecture.md: prompts).
  */
 export function buildSharedPrefix(context: TurnContext): ChatMessage[] {
-  const sections = [renderCampaign(context.campaign), renderScene(context.scene)];
+  const sections = [renderCampaign(context.campaign)];
+  const limits = renderLimits(context.rules.limits);
+  if (limits !== '') sections.push(limits);
+  sections.push(renderScene(context.scene, context.opening));
   const recent = renderRecentTurns(context.recentTurns);
   if (recent !== '') sections.push(recent);
   sections.push(
-    context.actions.length > 0
-      ? `## This turn's actions\n${renderActions(context.actions)}`
-      : "## This turn's actions\nNone: open the campaign with its first scene.",
+    context.opening
+      ? "## This turn's actions\nNone: open the campaign with its first scene."
+      : `## This turn's actions\n${renderActions(context.actions)}`,
   );
   return [
     { role: 'system', content: DUNGEON_MASTER_PERSONA },

@@ -1,0 +1,85 @@
+import type { PlayerAction } from '../dm/types.ts';
+import type { Campaign, StoredTurn } from './types.ts';
+
+// The campaign's log as a Markdown document for the GM (`/gm export`): the premise, the running summary, then every
+// delivered turn in order, with the players' actions, the DM's text, the options offered and which one was taken.
+// Turns taken back by `/gm undo` or replaced by `/gm reroll` stay in the log, marked, so the export is the whole story.
+
+const STATUS_MARKS: Partial<Record<StoredTurn['status'], string>> = {
+  discarded: ' (replaced by a reroll)',
+  undone: ' (undone by the GM)',
+};
+
+export function renderCampaignLog(campaign: Campaign, entries: readonly StoredTurn[]): string {
+  const lines: string[] = [
+    `# Campaign log`,
+    '',
+    `- **Premise:** ${campaign.premise}`,
+    `- **Tone:** ${campaign.tone}`,
+    `- **Started:** ${campaign.createdAt}`,
+    `- **Status:** ${campaign.status}, ${campaign.turnCount} turns`,
+    `- **Party:** ${campaign.party.length > 0 ? campaign.party.map((member) => member.name).join(', ') : 'nobody has acted yet'}`,
+    '',
+    '## Story so far (the DM\'s running summary)',
+    '',
+    campaign.summary.trim() === '' ? '_Nothing summarised yet: the turns below are the whole story._' : campaign.summary.trim(),
+    '',
+    '## Turns',
+  ];
+  const choices = choicesByTurn(entries);
+  for (const entry of entries) {
+    lines.push('', ...renderEntry(entry, choices.get(entry.turnId) ?? []));
+  }
+  if (entries.length === 0) lines.push('', '_No turn has been played yet._');
+  return `${lines.join('\n')}\n`;
+}
+
+function renderEntry(entry: StoredTurn, choices: PlayerAction[]): string[] {
+  const mark = STATUS_MARKS[entry.status] ?? '';
+  if (entry.kind === 'narration') {
+    return [`### Turn ${entry.number}: the GM narrates${mark}`, '', quote(entry.narrative)];
+  }
+  const lines = [`### Turn ${entry.number}${entry.actions.length === 0 ? ': the opening scene' : ''}${mark}`, ''];
+  if (entry.actions.length > 0) {
+    lines.push('**Actions**', '');
+    for (const action of entry.actions) {
+      lines.push(`- **${action.playerName}**${action.source === 'option' ? ' chose' : ''}: ${inline(action.text)}`);
+    }
+    lines.push('');
+  }
+  lines.push(entry.narrative.trim(), '');
+  if (entry.response.trim() !== '') lines.push(entry.response.trim(), '');
+  if (entry.options.length > 0) {
+    lines.push('**Options offered**', '');
+    entry.options.forEach((option, index) => {
+      const takers = choices.filter((action) => action.choice?.index === index).map((action) => action.playerName);
+      lines.push(`${index + 1}. ${inline(option)}${takers.length > 0 ? ` (chosen by ${takers.join(', ')})` : ''}`);
+    });
+  }
+  return lines;
+}
+
+/** Which later actions were clicks on each turn's options. */
+function choicesByTurn(entries: readonly StoredTurn[]): Map<string, PlayerAction[]> {
+  const choices = new Map<string, PlayerAction[]>();
+  for (const entry of entries) {
+    for (const action of entry.actions) {
+      if (action.choice === undefined) continue;
+      choices.set(action.choice.turnId, [...(choices.get(action.choice.turnId) ?? []), action]);
+    }
+  }
+  return choices;
+}
+
+function quote(text: string): string {
+  return text
+    .trim()
+    .split('\n')
+    .map((line) => `> ${line}`)
+    .join('\n');
+}
+
+/** One line of Markdown: a player's text cannot start a heading or a list of its own. */
+function inline(text: string): string {
+  return text.replace(/\s*\n+\s*/g, ' ').trim();
+}

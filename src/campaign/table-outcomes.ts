@@ -1,0 +1,53 @@
+import type { PlayerAction, SceneMetadata } from '../dm/types.ts';
+import type { Campaign, StoredTurn, TableSettings } from './types.ts';
+
+// What each request to a table answers. The Discord layer turns these into words; nothing here is worded for users.
+
+export type SubmitOutcome =
+  | { status: 'started'; action: PlayerAction }
+  | { status: 'queued'; position: number; action: PlayerAction }
+  /** The batch of the next turn is full (actions or characters). */
+  | { status: 'full' }
+  | { status: 'too_long'; limit: number }
+  /** No campaign, or an ended one. */
+  | { status: 'not_active'; campaign: Campaign | undefined }
+  | { status: 'paused' }
+  /** A plain message at a table that plays by `/act`, buttons and `>` lines (`/gm config messages:talk`). */
+  | { status: 'table_talk' }
+  /** A click on an option whose turn has passed. */
+  | { status: 'passed' }
+  | { status: 'shutting_down' };
+
+/** Every GM request can meet these. */
+type NoCampaign = { status: 'not_running' } | { status: 'shutting_down' };
+
+export type StartOutcome = { status: 'started'; campaign: Campaign } | { status: 'already_running'; campaign: Campaign } | { status: 'shutting_down' };
+
+export type EndOutcome =
+  | { status: 'ended'; turns: number; droppedActions: PlayerAction[]; stoppedTurn: boolean }
+  | NoCampaign;
+
+export type PauseOutcome = { status: 'paused'; turnRunning: boolean; waiting: number } | { status: 'already_paused' } | NoCampaign;
+
+export type ResumeOutcome = { status: 'resumed'; waiting: number } | { status: 'not_paused' } | NoCampaign;
+
+export type StopOutcome = { status: 'stopped'; droppedActions: PlayerAction[] } | { status: 'nothing_running' } | NoCampaign;
+
+/** Why reroll or undo cannot rewind the table now. */
+type RewindRefusal =
+  | { status: 'busy' }
+  | { status: 'paused' }
+  | { status: 'nothing_to_rewind' }
+  | { status: 'last_is_narration' }
+  | { status: 'too_many'; available: number }
+  | NoCampaign;
+
+export type RerollOutcome = { status: 'rerolling'; turn: StoredTurn } | RewindRefusal;
+
+export type UndoOutcome = { status: 'undone'; turns: StoredTurn[] } | RewindRefusal;
+
+export type NarrateOutcome = { status: 'posted'; messageIds: string[] } | NoCampaign;
+
+export type SceneOutcome = { status: 'edited'; scene: SceneMetadata } | NoCampaign;
+
+export type ConfigureOutcome = { status: 'configured'; settings: TableSettings } | NoCampaign;

@@ -1,0 +1,859 @@
+import type { Logger } from 'pino';
+import type { Orchestrator } from '../dm/orchestrator.ts';
+import type { PlayerAction, SceneMetadata, TurnResult } from '../dm/types.ts';
+import { addUsage } from '../llm/token-usage.ts';
+import { hasRoomFor, MAX_ACTION_CHARACTERS, takeBatch, uniqueActions } from './action-batch.ts';
+import { belongsTo, buildTurnContext, deliveredTurns } from './build-turn-context.ts';
+import { explainTurnFailure } from './explain-turn-failure.ts';
+import { foldStillApplies, planFold, type Summariser } from './fold-plan.ts';
+import { joinParty } from './join-party.ts';
+import type { PresenterFactory } from './presenter.ts';
+import { applySceneEdits, emptyScene } from './scene-edits.ts';
+import type {
+  ConfigureOutcome,
+  EndOutcome,
+  NarrateOutcome,
+  PauseOutcome,
+  RerollOutcome,
+  ResumeOutcome,
+  SceneOutcome,
+  StartOutcome,
+  StopOutcome,
+  SubmitOutcome,
+  UndoOutcome,
+} from './table-outcomes.ts';
+import { createCampaignId, createTurnId } from './turn-id.ts';
+import { campaignBefore, takeSnapshot } from './turn-snapshot.ts';
+import type { Campaign, CampaignStore, SceneEdits, StoredTurn, TableSettings, TurnSnapshot, TurnStatus } from './types.ts';
+
+// The owner of one channel's campaign: the table. A table's whole life is here; docs/architecture.md draws it.
+//
+// Who writes. Every change of the channel's records (campaign, scene, turns, waiting actions, option sets, log) is a
+// task on this table's one queue (`serialise`), run one after another in arrival order: player actions, the start and
+// the delivery of a turn, its scene metadata, summary folds, every GM command, recovery. A task reads what it needs
+// fresh from the store and writes it back before the next task starts; no record is held across a model call.
+// Nothing else in the bot writes a channel's records.
+//
+// Turns. At most one turn (or GM narration) is in the works at a time: `work`. A turn is begun by a queue task that
+// reads the state, snapshots it, starts the model and records the turn (all before the next task); the model then
+// runs outside the queue; its result is delivered by another queue task, which writes only if the turn is still the
+// table's `work`. GM commands that take a turn away (end, stop, start) clear `work` and abort the model, so a turn
+// they stopped can never write afterwards: not its delivery, not its messages, not its metadata (which is applied
+// only while its turn is the campaign's last delivered one), not a summary fold (applied only if the summary is still
+// the one it was planned from).
+//
+// What each command does while a turn runs:
+// - end: the campaign ends first; the turn is aborted with a visible mark; waiting actions are dropped (the command
+//   says how many, in public); no further turn runs. A later start begins clean.
+// - start (after end): a new campaign id; the old campaign's turns, scene, waiting actions and live buttons are gone
+//   before the new campaign is written, so nothing of the old one can reach the new one. Settings carry over.
+// - stop: the turn is aborted ("stopped by the GM") and its actions dropped; actions waiting behind it are answered
+//   next; if none wait, the previous turn's buttons come back.
+// - pause: the running turn finishes; no turn starts until resume. Messages are table talk; /act and clicks are
+//   refused. Actions already waiting stay stored and are answered after resume.
+// - reroll, undo: refused while a turn or narration is in the works (stop it first). They rewind the state to a
+//   turn's snapshot. A rerolled turn's actions are answered again, as exactly that batch, before anything else.
+// - narrate: posted when no turn is in the works, before the next turn.
+// - scene, config: written at once; a running turn keeps the prompt it started with. Scene fields the GM set after a
+//   turn started are kept over that turn's own metadata.
+//
+// Nothing acknowledged is lost. An action is written to the waiting list before the player hears it was taken. A
+// turn takes its batch from the waiting list (the turn record first, then the shortened list); a failed turn puts its
+// actions back at the front. Every action has an id, and a restart answers exactly the actions that are waiting or
+// in an unfinished turn and in no delivered turn, so a crash between any two writes answers each action once.
+
+/** How long a new turn waits for the previous turn's scene metadata before it starts without it. */
+const PREVIOUS_METADATA_WAIT_MS = 2000;
+/** A fold that keeps meeting a changed table gives up until the next turn. */
+const FOLD_ATTEMPTS = 3;
+
+type StopReason = 'ended' | 'stopped' | 'restarting';
+
+const STOP_NOTES: Record<StopReason, string> = {
+  ended: 'the GM ended the campaign',
+  stopped: 'stopped by the GM',
+  restarting: 'the DM is restarting; this turn will be answered again',
+};
+
+/** The turn or narration in the works. Only the queue task that clears `work` may decide its fate. */
+type Work = {
+  kind: 'turn' | 'narration';
+  turn: StoredTurn;
+  controller: AbortController;
+  stopReason: StopReason | null;
+  /** Set by stop: whether actions wait behind the stopped turn, so the loop goes on. */
+  continueAfterStop: boolean;
+};
+
+type Narration = { text: string; resolve(outcome: NarrateOutcome): void; reject(error: unknown): void };
+
+type LoopStep = 'ran' | 'idle' | 'failed';
+
+export type TableDependencies = {
+  channelId: string;
+  store: CampaignStore;
+  orchestrator: Orchestrator;
+  presenters: PresenterFactory;
+  logger: Logger;
+  /** The STREAMING setting; a table may override it. */
+  streaming: boolean;
+  summarise: Summariser;
+  isShuttingDown(): boolean;
+};
+
+export type Table = ReturnType<typeof createTable>;
+
+export function createTable(dependencies: TableDependencies) {
+  const { channelId, store, orchestrator, presenters } = dependencies;
+  const logger = dependencies.logger.child({ channelId });
+
+  let queue: Promise<unknown> = Promise.resolve();
+  let work: Work | null = null;
+  let loop: Promise<void> | null = null;
+  let kicked = false;
+  let metadataSettled: Promise<unknown> = Promise.resolve();
+  let folding: Promise<void> | null = null;
+  const narrations: Narration[] = [];
+  /**
+   * The ids of the batch the next turn takes, exactly, when it is already decided: the rerolled turn's actions, or the
+   * action that was told it starts the turn (what arrives after it is told it waits for the turn after).
+   */
+  let sealedBatch: Set<string> | null = null;
+
+  function serialise<T>(task: () => Promise<T>): Promise<T> {
+    const result = queue.then(task);
+    queue = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+
+  const now = (): string => new Date().toISOString();
+
+  // ── The turn loop ────────────────────────────────────────────────────────────────────────────────────────────
+
+  /** Makes sure the loop looks at the table again: something may be there to answer. */
+  function kick(): void {
+    kicked = true;
+    if (loop !== null) return;
+    loop = runLoop()
+      .catch((error: unknown) => logger.error({ err: error }, 'turn loop crashed'))
+      .finally(() => {
+        loop = null;
+        if (kicked && !dependencies.isShuttingDown()) kick();
+      });
+  }
+
+  async function runLoop(): Promise<void> {
+    for (;;) {
+      kicked = false;
+      const step = await runNext();
+      // After a failure the loop waits for something new (an action, a GM command): the model is likely still down.
+      if (step === 'ran' || (step === 'failed' && kicked)) continue;
+      return;
+    }
+  }
+
+  async function runNext(): Promise<LoopStep> {
+    if (dependencies.isShuttingDown()) return 'idle';
+    const narration = narrations.shift();
+    if (narration !== undefined) {
+      await postNarration(narration);
+      return 'ran';
+    }
+    // The previous turn's scene feeds this one; a slow metadata call must not hold the table for long.
+    await Promise.race([metadataSettled, sleep(PREVIOUS_METADATA_WAIT_MS)]);
+    const begun = await serialise(beginTurn);
+    return begun === null ? 'idle' : await begun.played;
+  }
+
+  /** Queue task: takes the next batch, snapshots the state, starts the model, and records the turn before the next task. */
+  async function beginTurn(): Promise<{ played: Promise<LoopStep> } | null> {
+    if (dependencies.isShuttingDown() || work !== null) return null;
+    const [campaign, storedScene, recentTurns, waiting] = await Promise.all([
+      store.getCampaign(channelId),
+      store.getScene(channelId),
+      store.getRecentTurns(channelId),
+      store.getWaiting(channelId),
+    ]);
+    if (campaign === undefined || campaign.status !== 'active') return null;
+    const opening = campaign.turnCount === 0;
+    let batch: PlayerAction[] = [];
+    let rest = waiting;
+    if (!opening) {
+      if (waiting.length === 0) return null;
+      const sealed = sealedBatch;
+      sealedBatch = null;
+      if (sealed !== null && waiting.some((action) => sealed.has(action.id))) {
+        batch = waiting.filter((action) => sealed.has(action.id));
+        rest = waiting.filter((action) => !sealed.has(action.id));
+      } else {
+        ({ batch, rest } = takeBatch(waiting));
+      }
+    }
+    const scene = storedScene?.metadata ?? null;
+    const previous = deliveredTurns(campaign, recentTurns).at(-1);
+    const turn: StoredTurn = {
+      turnId: createTurnId(),
+      campaignId: campaign.campaignId,
+      channelId,
+      guildId: campaign.guildId,
+      kind: 'turn',
+      number: campaign.turnCount + 1,
+      status: 'in_progress',
+      actions: batch,
+      narrative: '',
+      response: '',
+      options: [],
+      usage: {},
+      messageIds: [],
+      startedAt: now(),
+      finishedAt: null,
+      before: takeSnapshot(campaign, scene, previous?.turnId ?? null),
+    };
+    const current: Work = { kind: 'turn', turn, controller: new AbortController(), stopReason: null, continueAfterStop: false };
+    work = current;
+    // The model starts now; the records below are written before any other task, beside its first call.
+    const played = playTurn(current, { ...campaign, party: joinParty(campaign.party, batch) }, scene, recentTurns, opening);
+    try {
+      await store.saveTurns(channelId, [snapshotOf(turn)]);
+      if (batch.length > 0) await store.saveWaiting(channelId, rest);
+      if (previous !== undefined) await retireOptionsOf(previous, batch);
+    } catch (error) {
+      logger.warn({ err: error, turnId: turn.turnId }, 'could not record the start of a turn');
+    }
+    // Wrapped: a promise returned bare would be adopted by the queue, which would then wait for the whole turn.
+    return { played };
+  }
+
+  /**
+   * The previous turn's buttons are disabled in Discord as this turn starts (the chosen one marked), but its options
+   * stay accepted until this turn has delivered new ones: a click that raced the disabling joins the next batch.
+   */
+  async function retireOptionsOf(previous: StoredTurn, batch: PlayerAction[]): Promise<void> {
+    const optionSet = await store.getOptionSet(previous.turnId);
+    if (optionSet === undefined || !optionSet.live) return;
+    const chosen = batch.find((action) => action.choice?.turnId === previous.turnId)?.choice?.index ?? null;
+    const retired = { ...optionSet, chosen };
+    await store.saveOptionSet(retired);
+    // A turn started by a click: the click's acknowledgement has already disabled the buttons and marked the choice.
+    if (batch[0]?.choice?.turnId !== previous.turnId) presenters.retireOptions(retired);
+  }
+
+  /** Outside the queue: the model and Discord. Every write goes back through the queue, guarded by `work`. */
+  async function playTurn(
+    current: Work,
+    campaign: Campaign,
+    scene: SceneMetadata | null,
+    recentTurns: StoredTurn[],
+    opening: boolean,
+  ): Promise<LoopStep> {
+    const { turn } = current;
+    const turnLogger = logger.child({ guildId: turn.guildId, turnId: turn.turnId });
+    try {
+      const presenter = presenters.create({
+        channelId,
+        turnId: turn.turnId,
+        onMessageCreated: (messageId) => {
+          turn.messageIds.push(messageId);
+          // Kept as the turn grows, so a crash still knows which messages to mark as interrupted.
+          void serialise(async () => {
+            if (work === current) await store.saveTurns(channelId, [snapshotOf(turn)]);
+          }).catch((error: unknown) => turnLogger.warn({ err: error }, 'could not record a turn message'));
+        },
+      });
+      presenter.start();
+      const context = buildTurnContext({
+        turnId: turn.turnId,
+        campaign,
+        scene: scene ?? undefined,
+        recentTurns,
+        actions: turn.actions,
+        opening,
+        streaming: campaign.settings.streaming ?? dependencies.streaming,
+      });
+      try {
+        const result = await orchestrator.runTurn(context, presenter.sink, current.controller.signal);
+        const { messageIds } = await presenter.finish();
+        const delivered = await serialise(() => deliverTurn(current, result, messageIds));
+        if (delivered === null) {
+          // Stopped after the text was shown whole: its buttons go, and it says why.
+          await presenters.markMessages({ channelId, messageIds, note: STOP_NOTES[current.stopReason ?? 'stopped'] });
+          return afterStop(current);
+        }
+        turnLogger.info({ timings: result.timings, messages: messageIds.length }, 'turn delivered');
+        metadataSettled = result.metadata
+          .then((metadata) => serialise(() => applyMetadata(delivered, metadata)))
+          .catch((error: unknown) => turnLogger.warn({ err: error }, 'could not store the scene metadata'))
+          .then(() => {
+            // Not awaited by the next turn: a slow summary must never hold the table.
+            void foldWhileNeeded();
+            return recordUsage(delivered, result, turnLogger);
+          });
+        return 'ran';
+      } catch (error) {
+        if (current.stopReason !== null) {
+          const shown = await presenter.interrupt(STOP_NOTES[current.stopReason]).catch(() => ({ messageIds: turn.messageIds, completed: false }));
+          if (shown.completed) await presenters.markMessages({ channelId, messageIds: shown.messageIds, note: STOP_NOTES[current.stopReason] });
+          turnLogger.info({ reason: current.stopReason }, 'turn stopped');
+          return afterStop(current);
+        }
+        turnLogger.error({ err: error }, 'turn failed');
+        const reason = explainTurnFailure(error);
+        const shown = await presenter.interrupt(reason).catch(() => ({ messageIds: [...turn.messageIds], completed: false }));
+        if (shown.completed) await presenters.markMessages({ channelId, messageIds: shown.messageIds, note: reason }).catch(() => undefined);
+        await serialise(() => keepFailedTurn(current, shown.messageIds));
+        return 'failed';
+      }
+    } catch (error) {
+      // Only the store or a presenter that cannot reach the channel end up here: the actions stay where they are.
+      turnLogger.error({ err: error }, 'turn crashed outside its own error handling');
+      await serialise(async () => {
+        if (work === current) work = null;
+      });
+      return 'failed';
+    }
+  }
+
+  function afterStop(current: Work): LoopStep {
+    if (current.stopReason === 'stopped' && current.continueAfterStop) return 'ran';
+    return 'idle';
+  }
+
+  /** Queue task: the turn is answered. Returns null when it was taken away meanwhile (end, stop, start, shutdown). */
+  async function deliverTurn(current: Work, result: TurnResult, messageIds: string[]): Promise<StoredTurn | null> {
+    if (work !== current) return null;
+    const campaign = await store.getCampaign(channelId);
+    if (campaign === undefined || campaign.campaignId !== current.turn.campaignId) {
+      work = null;
+      return null;
+    }
+    const completed: StoredTurn = {
+      ...snapshotOf(current.turn),
+      status: 'complete',
+      narrative: result.narrative,
+      response: result.response,
+      options: result.options,
+      usage: result.usage,
+      messageIds,
+      finishedAt: now(),
+      logIndex: campaign.logLength,
+    };
+    // The turn first: from here its actions count as answered, whatever happens next.
+    await store.saveTurns(channelId, [completed]);
+    const lastMessageId = messageIds.at(-1);
+    if (lastMessageId !== undefined && result.options.length > 0) {
+      await store.saveOptionSet({ turnId: completed.turnId, channelId, messageId: lastMessageId, options: result.options, chosen: null, live: true });
+    }
+    await closeOptionsOf(completed.before?.previousOptionsTurnId ?? null);
+    await store.saveCampaign({
+      ...campaign,
+      party: joinParty(campaign.party, completed.actions),
+      turnCount: completed.number,
+      logLength: campaign.logLength + 1,
+      updatedAt: now(),
+    });
+    await store.saveLogEntry(campaign.campaignId, campaign.logLength, completed);
+    // Only now: if a write above failed, the turn is still this table's and its actions are kept (keepFailedTurn).
+    work = null;
+    return completed;
+  }
+
+  async function closeOptionsOf(turnId: string | null): Promise<void> {
+    if (turnId === null) return;
+    const optionSet = await store.getOptionSet(turnId);
+    if (optionSet?.live === true) await store.saveOptionSet({ ...optionSet, live: false });
+  }
+
+  /** Queue task: the turn failed; its actions go back to the front of the waiting list, answered with the next turn. */
+  async function keepFailedTurn(current: Work, messageIds: string[]): Promise<void> {
+    if (work !== current) return;
+    work = null;
+    const waiting = await store.getWaiting(channelId);
+    await store.saveWaiting(channelId, uniqueActions([...current.turn.actions, ...waiting]));
+    await store.saveTurns(channelId, [{ ...snapshotOf(current.turn), status: 'interrupted', messageIds, finishedAt: now() }]);
+  }
+
+  /** Queue task: the scene after a turn, unless a later turn, an undo or a reroll has made another turn the last. */
+  async function applyMetadata(delivered: StoredTurn, metadata: SceneMetadata | null): Promise<void> {
+    if (metadata === null) return;
+    const [campaign, turns, stored] = await Promise.all([store.getCampaign(channelId), store.getRecentTurns(channelId), store.getScene(channelId)]);
+    if (campaign === undefined || campaign.campaignId !== delivered.campaignId) return;
+    if (deliveredTurns(campaign, turns).at(-1)?.turnId !== delivered.turnId) return;
+    const edits = stored?.gmEdits ?? null;
+    const editedSince = edits !== null && edits.at > delivered.startedAt;
+    await store.saveScene(channelId, {
+      metadata: editedSince ? applySceneEdits(metadata, edits.fields) : metadata,
+      gmEdits: editedSince ? edits : null,
+    });
+  }
+
+  async function recordUsage(delivered: StoredTurn, result: TurnResult, turnLogger: Logger): Promise<void> {
+    // Counted once per turn, when the last phase (metadata) has reported its tokens too.
+    const total = Object.values(result.usage).reduce(addUsage, undefined);
+    if (total === undefined) return;
+    await store
+      .addUsage({ guildId: delivered.guildId, channelId }, total)
+      .catch((error: unknown) => turnLogger.warn({ err: error }, 'could not record token usage'));
+  }
+
+  /** Folds old turns into the summary, one fold at a time; the model writes outside the queue. */
+  function foldWhileNeeded(): Promise<void> {
+    folding ??= (async () => {
+      try {
+        for (let attempt = 0; attempt < FOLD_ATTEMPTS; attempt += 1) {
+          const plan = await serialise(async () => {
+            const [campaign, turns] = await Promise.all([store.getCampaign(channelId), store.getRecentTurns(channelId)]);
+            return campaign === undefined || campaign.status === 'ended' ? null : planFold(campaign, turns);
+          });
+          if (plan === null) return;
+          const summary = await dependencies.summarise({ premise: plan.premise, summary: plan.summary, turns: plan.turns });
+          const applied = await serialise(async () => {
+            const [campaign, turns] = await Promise.all([store.getCampaign(channelId), store.getRecentTurns(channelId)]);
+            if (campaign === undefined || !foldStillApplies(plan, campaign, turns)) return false;
+            await store.saveCampaign({ ...campaign, summary, summarisedThroughTurn: plan.throughTurn, updatedAt: now() });
+            return true;
+          });
+          logger.info({ foldedTurns: plan.turnIds.length, throughTurn: plan.throughTurn, applied }, 'folded turns into the summary');
+        }
+      } catch (error) {
+        logger.warn({ err: error }, 'could not fold old turns into the summary; will try after the next turn');
+      } finally {
+        folding = null;
+      }
+    })();
+    return folding;
+  }
+
+  // ── GM narration ─────────────────────────────────────────────────────────────────────────────────────────────
+
+  async function postNarration(narration: Narration): Promise<void> {
+    const prepared = await serialise(async () => {
+      const [campaign, storedScene, turns] = await Promise.all([
+        store.getCampaign(channelId),
+        store.getScene(channelId),
+        store.getRecentTurns(channelId),
+      ]);
+      if (campaign === undefined || campaign.status === 'ended' || work !== null) return null;
+      const previous = deliveredTurns(campaign, turns).at(-1);
+      const turn: StoredTurn = {
+        turnId: createTurnId(),
+        campaignId: campaign.campaignId,
+        channelId,
+        guildId: campaign.guildId,
+        kind: 'narration',
+        number: campaign.turnCount + 1,
+        status: 'in_progress',
+        actions: [],
+        narrative: narration.text,
+        response: '',
+        options: [],
+        usage: {},
+        messageIds: [],
+        startedAt: now(),
+        finishedAt: null,
+        before: takeSnapshot(campaign, storedScene?.metadata ?? null, previous?.turnId ?? null),
+      };
+      const current: Work = { kind: 'narration', turn, controller: new AbortController(), stopReason: null, continueAfterStop: false };
+      work = current;
+      return current;
+    });
+    if (prepared === null) {
+      narration.resolve({ status: 'not_running' });
+      return;
+    }
+    try {
+      const { messageIds } = await presenters.post(channelId, narration.text);
+      const recorded = await serialise(async () => {
+        if (work !== prepared) return false;
+        work = null;
+        const campaign = await store.getCampaign(channelId);
+        if (campaign === undefined || campaign.campaignId !== prepared.turn.campaignId) return false;
+        const completed: StoredTurn = { ...prepared.turn, status: 'complete', messageIds, finishedAt: now(), logIndex: campaign.logLength };
+        await store.saveTurns(channelId, [completed]);
+        // The GM has moved the story on: the last turn's options no longer fit it.
+        const previousId = completed.before?.previousOptionsTurnId ?? null;
+        const previousOptions = previousId === null ? undefined : await store.getOptionSet(previousId);
+        if (previousOptions?.live === true) {
+          const closed = { ...previousOptions, live: false };
+          await store.saveOptionSet(closed);
+          presenters.retireOptions(closed);
+        }
+        await store.saveCampaign({ ...campaign, turnCount: completed.number, logLength: campaign.logLength + 1, updatedAt: now() });
+        await store.saveLogEntry(campaign.campaignId, campaign.logLength, completed);
+        return true;
+      });
+      narration.resolve(recorded ? { status: 'posted', messageIds } : { status: 'not_running' });
+    } catch (error) {
+      await serialise(async () => {
+        if (work === prepared) work = null;
+      });
+      narration.reject(error);
+    }
+  }
+
+  // ── Requests ─────────────────────────────────────────────────────────────────────────────────────────────────
+
+  /** A player's action (a message, /act, or a click with `choice`): stored before the answer says it was taken. */
+  function submit(action: PlayerAction): Promise<SubmitOutcome> {
+    return serialise(async (): Promise<SubmitOutcome> => {
+      if (dependencies.isShuttingDown()) return { status: 'shutting_down' };
+      const campaign = await store.getCampaign(channelId);
+      if (campaign === undefined || campaign.status === 'ended') return { status: 'not_active', campaign };
+      let taken = action;
+      if (action.source === 'message' && campaign.settings.messages === 'talk') {
+        const text = action.text.startsWith('>') ? action.text.replace(/^>+/, '').trim() : '';
+        if (text === '') return { status: 'table_talk' };
+        taken = { ...action, text };
+      }
+      if (campaign.status === 'paused') return { status: 'paused' };
+      if (action.choice !== undefined) {
+        const optionSet = await store.getOptionSet(action.choice.turnId);
+        const text = optionSet?.options[action.choice.index];
+        if (optionSet === undefined || text === undefined || optionSet.channelId !== channelId || !optionSet.live) return { status: 'passed' };
+        taken = { ...taken, text };
+      }
+      if (taken.text.length > MAX_ACTION_CHARACTERS) return { status: 'too_long', limit: MAX_ACTION_CHARACTERS };
+      const waiting = await store.getWaiting(channelId);
+      if (!hasRoomFor(waiting, taken)) return { status: 'full' };
+      await store.saveWaiting(channelId, [...waiting, taken]);
+      const busy = work !== null || loop !== null || sealedBatch !== null;
+      if (!busy) sealedBatch = new Set([...waiting, taken].map((waitingAction) => waitingAction.id));
+      kick();
+      return busy ? { status: 'queued', position: waiting.length + 1, action: taken } : { status: 'started', action: taken };
+    });
+  }
+
+  function start(input: { guildId: string; premise: string; tone: string; startedBy: string }): Promise<StartOutcome> {
+    return serialise(async (): Promise<StartOutcome> => {
+      if (dependencies.isShuttingDown()) return { status: 'shutting_down' };
+      const previous = await store.getCampaign(channelId);
+      if (previous !== undefined && previous.status !== 'ended') return { status: 'already_running', campaign: previous };
+      // A turn of the ended campaign may still be finishing its abort: it is no longer this table's.
+      takeWorkAway('ended');
+      sealedBatch = null;
+      // The old campaign goes first, so a crash in between leaves an ended campaign, never a mixed one. Its buttons
+      // stay in Discord and must answer "that choice has passed".
+      const turns = await store.getRecentTurns(channelId);
+      for (const turn of turns) await closeOptionsOf(turn.turnId);
+      await store.saveWaiting(channelId, []);
+      await store.deleteTurns(channelId);
+      await store.deleteScene(channelId);
+      const createdAt = now();
+      const campaign: Campaign = {
+        campaignId: createCampaignId(),
+        channelId,
+        guildId: input.guildId,
+        status: 'active',
+        premise: input.premise,
+        tone: input.tone,
+        summary: '',
+        summarisedThroughTurn: 0,
+        party: [],
+        // The table's own rules (lines and veils above all) stay with the table from one campaign to the next.
+        settings: previous?.settings ?? { streaming: null, messages: 'actions', length: 'normal', limits: '' },
+        startedBy: input.startedBy,
+        createdAt,
+        updatedAt: createdAt,
+        turnCount: 0,
+        logLength: 0,
+      };
+      await store.saveCampaign(campaign);
+      await store.addTable({ channelId, guildId: input.guildId });
+      kick();
+      return { status: 'started', campaign };
+    });
+  }
+
+  function end(): Promise<EndOutcome> {
+    return serialise(async (): Promise<EndOutcome> => {
+      const campaign = await store.getCampaign(channelId);
+      if (campaign === undefined || campaign.status === 'ended') return { status: 'not_running' };
+      // Ended first: whatever happens next, nothing of this campaign runs again, not even after a crash.
+      await store.saveCampaign({ ...campaign, status: 'ended', updatedAt: now() });
+      const stopped = takeWorkAway('ended');
+      if (stopped?.kind === 'turn') await store.saveTurns(channelId, [{ ...snapshotOf(stopped.turn), status: 'stopped', finishedAt: now() }]);
+      sealedBatch = null;
+      const dropped = await store.getWaiting(channelId);
+      await store.saveWaiting(channelId, []);
+      const last = deliveredTurns(campaign, await store.getRecentTurns(channelId)).at(-1);
+      const optionSet = last === undefined ? undefined : await store.getOptionSet(last.turnId);
+      if (optionSet?.live === true) {
+        const closed = { ...optionSet, live: false };
+        await store.saveOptionSet(closed);
+        presenters.retireOptions(closed);
+      }
+      await store.removeTable(channelId);
+      return { status: 'ended', turns: campaign.turnCount, droppedActions: dropped, stoppedTurn: stopped?.kind === 'turn' };
+    });
+  }
+
+  /** Clears `work` and aborts it: from here on, no write of that turn or narration is accepted. */
+  function takeWorkAway(reason: StopReason): Work | null {
+    const taken = work;
+    work = null;
+    if (taken !== null) {
+      taken.stopReason = reason;
+      taken.controller.abort();
+    }
+    if (reason !== 'stopped') for (const narration of narrations.splice(0)) narration.resolve({ status: 'not_running' });
+    return taken;
+  }
+
+  function pause(): Promise<PauseOutcome> {
+    return serialise(async (): Promise<PauseOutcome> => {
+      const campaign = await store.getCampaign(channelId);
+      if (campaign === undefined || campaign.status === 'ended') return { status: 'not_running' };
+      if (campaign.status === 'paused') return { status: 'already_paused' };
+      await store.saveCampaign({ ...campaign, status: 'paused', updatedAt: now() });
+      const waiting = await store.getWaiting(channelId);
+      return { status: 'paused', turnRunning: work?.kind === 'turn', waiting: waiting.length };
+    });
+  }
+
+  function resume(): Promise<ResumeOutcome> {
+    return serialise(async (): Promise<ResumeOutcome> => {
+      const campaign = await store.getCampaign(channelId);
+      if (campaign === undefined || campaign.status === 'ended') return { status: 'not_running' };
+      if (campaign.status !== 'paused') return { status: 'not_paused' };
+      await store.saveCampaign({ ...campaign, status: 'active', updatedAt: now() });
+      const waiting = await store.getWaiting(channelId);
+      kick();
+      return { status: 'resumed', waiting: waiting.length };
+    });
+  }
+
+  function stop(): Promise<StopOutcome> {
+    return serialise(async (): Promise<StopOutcome> => {
+      const campaign = await store.getCampaign(channelId);
+      if (campaign === undefined || campaign.status === 'ended') return { status: 'not_running' };
+      if (work?.kind !== 'turn') return { status: 'nothing_running' };
+      const stopped = takeWorkAway('stopped');
+      if (stopped === null) return { status: 'nothing_running' };
+      const ids = new Set(stopped.turn.actions.map((action) => action.id));
+      // The batch may still be in the waiting list (the start's writes can fail); it is dropped from there too.
+      const waiting = (await store.getWaiting(channelId)).filter((action) => !ids.has(action.id));
+      await store.saveWaiting(channelId, waiting);
+      await store.saveTurns(channelId, [{ ...snapshotOf(stopped.turn), status: 'stopped', finishedAt: now() }]);
+      stopped.continueAfterStop = waiting.length > 0 && campaign.status === 'active';
+      if (!stopped.continueAfterStop) {
+        // Back where the table was before the turn: the previous turn's options can be picked again.
+        const previousId = stopped.turn.before?.previousOptionsTurnId ?? null;
+        const optionSet = previousId === null ? undefined : await store.getOptionSet(previousId);
+        if (optionSet?.live === true) {
+          const restored = { ...optionSet, chosen: null };
+          await store.saveOptionSet(restored);
+          presenters.restoreOptions(restored);
+        }
+      }
+      return { status: 'stopped', droppedActions: stopped.turn.actions };
+    });
+  }
+
+  function reroll(): Promise<RerollOutcome> {
+    return serialise(async (): Promise<RerollOutcome> => {
+      const checked = await checkRewind();
+      if ('status' in checked) return checked;
+      const { campaign, delivered } = checked;
+      if (campaign.status === 'paused') return { status: 'paused' };
+      const last = delivered.at(-1);
+      if (last === undefined || last.before === undefined) return { status: 'nothing_to_rewind' };
+      if (last.kind === 'narration') return { status: 'last_is_narration' };
+      // The actions first: until the turn is marked discarded they count as answered, after it they wait again.
+      if (last.actions.length > 0) {
+        const waiting = await store.getWaiting(channelId);
+        await store.saveWaiting(channelId, uniqueActions([...last.actions, ...waiting]));
+        sealedBatch = new Set(last.actions.map((action) => action.id));
+      }
+      await rewind(campaign, last.before, [last], 'discarded');
+      void presenters
+        .markMessages({ channelId, messageIds: last.messageIds, note: 'replaced by a reroll' })
+        .catch((error: unknown) => logger.warn({ err: error }, 'could not mark a rerolled turn'));
+      kick();
+      return { status: 'rerolling', turn: last };
+    });
+  }
+
+  function undo(count: number): Promise<UndoOutcome> {
+    return serialise(async (): Promise<UndoOutcome> => {
+      const checked = await checkRewind();
+      if ('status' in checked) return checked;
+      const { campaign, delivered } = checked;
+      // The opening is the campaign's start: undoing it would only make the DM open again. Reroll replaces it.
+      const undoable = delivered.filter((turn) => !isOpening(turn) && turn.before !== undefined);
+      if (undoable.length === 0) return { status: 'nothing_to_rewind' };
+      if (count > undoable.length) return { status: 'too_many', available: undoable.length };
+      const undone = delivered.slice(-count);
+      const first = undone[0];
+      if (first?.before === undefined) return { status: 'too_many', available: undoable.length };
+      await rewind(campaign, first.before, undone, 'undone');
+      // The turn that is now last plays again: its buttons come back.
+      const previousId = first.before.previousOptionsTurnId;
+      const optionSet = previousId === null ? undefined : await store.getOptionSet(previousId);
+      if (optionSet !== undefined) {
+        const restored = { ...optionSet, chosen: null, live: true };
+        await store.saveOptionSet(restored);
+        presenters.restoreOptions(restored);
+      }
+      for (const turn of undone) {
+        void presenters
+          .markMessages({ channelId, messageIds: turn.messageIds, note: 'undone by the GM' })
+          .catch((error: unknown) => logger.warn({ err: error }, 'could not mark an undone turn'));
+      }
+      return { status: 'undone', turns: undone };
+    });
+  }
+
+  async function checkRewind(): Promise<{ campaign: Campaign; delivered: StoredTurn[] } | Exclude<UndoOutcome, { status: 'undone' }>> {
+    const campaign = await store.getCampaign(channelId);
+    if (campaign === undefined || campaign.status === 'ended') return { status: 'not_running' };
+    // Not refused for a loop that only waits for the last turn's metadata: that metadata is dropped by the rewind.
+    if (work !== null || narrations.length > 0 || sealedBatch !== null) return { status: 'busy' };
+    return { campaign, delivered: deliveredTurns(campaign, await store.getRecentTurns(channelId)) };
+  }
+
+  /** Queue task part: the turns leave the story, and the table is put back as `snapshot` found it. */
+  async function rewind(campaign: Campaign, snapshot: TurnSnapshot, turns: StoredTurn[], status: TurnStatus): Promise<void> {
+    const finishedAt = now();
+    await store.saveTurns(channelId, turns.map((turn) => ({ ...turn, status, finishedAt })));
+    for (const turn of turns) {
+      await closeOptionsOf(turn.turnId);
+      if (turn.logIndex !== undefined) await store.saveLogEntry(campaign.campaignId, turn.logIndex, { ...turn, status });
+    }
+    await store.saveCampaign(campaignBefore(campaign, snapshot));
+    const stored = await store.getScene(channelId);
+    if (snapshot.scene === null) await store.deleteScene(channelId);
+    else await store.saveScene(channelId, { metadata: snapshot.scene, gmEdits: stored?.gmEdits ?? null });
+    const previousId = snapshot.previousOptionsTurnId;
+    const optionSet = previousId === null ? undefined : await store.getOptionSet(previousId);
+    if (optionSet !== undefined && status === 'discarded') await store.saveOptionSet({ ...optionSet, chosen: null, live: true });
+  }
+
+  function narrate(text: string): Promise<NarrateOutcome> {
+    return serialise(async () => {
+      if (dependencies.isShuttingDown()) return { status: 'shutting_down' } as const;
+      const campaign = await store.getCampaign(channelId);
+      return campaign === undefined || campaign.status === 'ended' ? ({ status: 'not_running' } as const) : null;
+    }).then(
+      (refusal) =>
+        refusal ??
+        new Promise<NarrateOutcome>((resolve, reject) => {
+          narrations.push({ text, resolve, reject });
+          kick();
+        }),
+    );
+  }
+
+  function editScene(edits: SceneEdits): Promise<SceneOutcome> {
+    return serialise(async (): Promise<SceneOutcome> => {
+      const campaign = await store.getCampaign(channelId);
+      if (campaign === undefined || campaign.status === 'ended') return { status: 'not_running' };
+      const stored = await store.getScene(channelId);
+      const scene = applySceneEdits(stored?.metadata ?? emptyScene(), edits);
+      await store.saveScene(channelId, { metadata: scene, gmEdits: { fields: { ...stored?.gmEdits?.fields, ...edits }, at: now() } });
+      return { status: 'edited', scene };
+    });
+  }
+
+  function configure(changes: Partial<TableSettings>): Promise<ConfigureOutcome> {
+    return serialise(async (): Promise<ConfigureOutcome> => {
+      const campaign = await store.getCampaign(channelId);
+      if (campaign === undefined || campaign.status === 'ended') return { status: 'not_running' };
+      const settings = { ...campaign.settings, ...changes };
+      await store.saveCampaign({ ...campaign, settings, updatedAt: now() });
+      return { status: 'configured', settings };
+    });
+  }
+
+  // ── Start-up and shutdown ────────────────────────────────────────────────────────────────────────────────────
+
+  /** At start-up: unfinished turns are marked, and every acknowledged action not yet answered is answered once. */
+  async function recover(): Promise<void> {
+    const interrupted = await serialise(async () => {
+      const campaign = await store.getCampaign(channelId);
+      if (campaign === undefined || campaign.status === 'ended') {
+        await store.removeTable(channelId);
+        return [];
+      }
+      const [turns, waiting] = await Promise.all([store.getRecentTurns(channelId), store.getWaiting(channelId)]);
+      const delivered = deliveredTurns(campaign, turns);
+      const answered = new Set(delivered.flatMap((turn) => turn.actions.map((action) => action.id)));
+      const unfinished = turns.filter((turn) => belongsTo(turn, campaign) && turn.status === 'in_progress');
+      const toAnswer = uniqueActions([...unfinished.flatMap((turn) => turn.actions), ...waiting]).filter((action) => !answered.has(action.id));
+      // The waiting list first: until the turns are marked, their actions are found there too.
+      await store.saveWaiting(channelId, toAnswer);
+      if (unfinished.length > 0) await store.saveTurns(channelId, unfinished.map((turn) => ({ ...turn, status: 'interrupted', finishedAt: now() })));
+      // A crash between a turn's record and the campaign's count: the delivered turns are the truth.
+      const lastNumber = delivered.at(-1)?.number ?? 0;
+      if (campaign.turnCount !== lastNumber) await store.saveCampaign({ ...campaign, turnCount: lastNumber, updatedAt: now() });
+      // The interrupted turn is answered again as the batch it was, before what waited behind it.
+      const replayed = unfinished.at(-1)?.actions.filter((taken) => !answered.has(taken.id)) ?? [];
+      if (replayed.length > 0) sealedBatch = new Set(replayed.map((taken) => taken.id));
+      if (unfinished.length > 0 || toAnswer.length > 0) {
+        logger.info({ unfinishedTurns: unfinished.length, actions: toAnswer.length }, 'answering what a restart left unanswered');
+      }
+      return unfinished;
+    });
+    for (const turn of interrupted) {
+      if (turn.messageIds.length === 0) continue;
+      await presenters
+        .markMessages({ channelId, messageIds: turn.messageIds, note: 'interrupted by a restart' })
+        .catch((error: unknown) => logger.warn({ err: error, turnId: turn.turnId }, 'could not mark an interrupted turn'));
+    }
+    kick();
+  }
+
+  /** At shutdown, after the grace period: the running turn stops and stays unfinished, to be answered at the next start. */
+  function abortForShutdown(): void {
+    if (work?.kind === 'turn') {
+      work.stopReason = 'restarting';
+      work.controller.abort();
+    }
+  }
+
+  /** Resolves when no turn runs, nothing is queued and the last metadata and fold have been applied. */
+  async function idle(): Promise<void> {
+    while (loop !== null || folding !== null) {
+      await Promise.all([loop, folding, metadataSettled, queue]);
+      await metadataSettled;
+    }
+    await queue;
+  }
+
+  return {
+    channelId,
+    submit,
+    start,
+    end,
+    pause,
+    resume,
+    stop,
+    reroll,
+    undo,
+    narrate,
+    editScene,
+    configure,
+    recover,
+    abortForShutdown,
+    idle,
+    /** Resolves when the turn in the works (if any) has ended: what shutdown waits for. */
+    whenTurnEnds: (): Promise<void> => loop ?? Promise.resolve(),
+    /** Resolves when every write already asked for has been made. */
+    whenWritten: (): Promise<unknown> => queue,
+    isBusy: (): boolean => work !== null,
+  };
+}
+
+/** A copy that later pushes to the live turn object (message ids) cannot change. */
+function snapshotOf(turn: StoredTurn): StoredTurn {
+  return { ...turn, messageIds: [...turn.messageIds] };
+}
+
+function isOpening(turn: StoredTurn): boolean {
+  return turn.number === 1 && turn.kind === 'turn' && turn.actions.length === 0;
+}
+
+function sleep(milliseconds: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, milliseconds).unref());
+}

@@ -1,0 +1,69 @@
+import type { Logger } from 'pino';
+import type { Orchestrator } from '../dm/orchestrator.ts';
+import type { Summariser } from './fold-plan.ts';
+import type { PresenterFactory } from './presenter.ts';
+import { createTable, type Table } from './table.ts';
+import type { CampaignStore } from './types.ts';
+
+/** After the grace period, how long aborted turns get to write their "interrupted" mark. */
+const ABORT_SETTLE_MS = 1500;
+/** At shutdown, how long the last store writes may take once the turns have stopped. */
+const WRITES_SETTLE_MS = 1500;
+
+export type Tables = {
+  /** The owner of one channel's campaign (created on first use; one per channel for the life of the process). */
+  of(channelId: string): Table;
+  /** At start-up: every table with a campaign answers what a crash or a restart left unanswered. */
+  recover(): Promise<void>;
+  /** Takes no new actions, lets running turns finish for `graceMs`, then interrupts them (answered at the next start). */
+  shutdown(graceMs: number): Promise<void>;
+};
+
+type TablesDependencies = {
+  store: CampaignStore;
+  orchestrator: Orchestrator;
+  presenters: PresenterFactory;
+  logger: Logger;
+  /** The STREAMING setting; a table may override it. */
+  streaming: boolean;
+  summarise: Summariser;
+};
+
+export function createTables(dependencies: TablesDependencies): Tables {
+  const tables = new Map<string, Table>();
+  let shuttingDown = false;
+
+  function of(channelId: string): Table {
+    let table = tables.get(channelId);
+    if (table === undefined) {
+      table = createTable({ ...dependencies, channelId, isShuttingDown: () => shuttingDown });
+      tables.set(channelId, table);
+    }
+    return table;
+  }
+
+  return {
+    of,
+    async recover() {
+      const known = await dependencies.store.listTables();
+      for (const { channelId } of known) {
+        await of(channelId)
+          .recover()
+          .catch((error: unknown) => dependencies.logger.error({ err: error, channelId }, 'could not recover a table'));
+      }
+    },
+    async shutdown(graceMs) {
+      shuttingDown = true;
+      const turnsEnded = () => Promise.allSettled([...tables.values()].map((table) => table.whenTurnEnds()));
+      await Promise.race([turnsEnded(), sleep(graceMs)]);
+      for (const table of tables.values()) table.abortForShutdown();
+      await Promise.race([turnsEnded(), sleep(ABORT_SETTLE_MS)]);
+      // Waiting actions were stored before they were acknowledged; these are the turns' own last records.
+      await Promise.race([Promise.allSettled([...tables.values()].map((table) => table.whenWritten())), sleep(WRITES_SETTLE_MS)]);
+    },
+  };
+}
+
+function sleep(milliseconds: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, milliseconds).unref());
+}

@@ -1,0 +1,321 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createCampaignStore } from '../../src/campaign/keyv-campaign-store.ts';
+import type { PresenterFactory, TurnPresenter } from '../../src/campaign/presenter.ts';
+import type { Summariser } from '../../src/campaign/fold-plan.ts';
+import { createTables, type Tables } from '../../src/campaign/tables.ts';
+import type { CampaignStore, OptionSet } from '../../src/campaign/types.ts';
+import type { TurnEvent } from '../../src/dm/events.ts';
+import { createOrchestrator } from '../../src/dm/orchestrator.ts';
+import { foldIntoSummary } from '../../src/dm/summarise.ts';
+import type { PastTurn, PlayerAction } from '../../src/dm/types.ts';
+import { createLlmClient } from '../../src/llm/create-llm-client.ts';
+import { dmResponder, phaseOf, SAMPLE_METADATA } from '../support/dm-script.ts';
+import { reply, startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai.ts';
+import { createGate } from '../support/gate.ts';
+
+// The table owner with everything real except Discord: a SQLite store, the orchestrator on the openai SDK against the
+// fake server, and a presenter that records what it was asked to show (the Discord renderer has its own tests).
+
+const logger = pino({ level: 'silent' });
+const CHANNEL = '1200000000000000001';
+const GUILD = '1300000000000000001';
+
+type ShownTurn = { turnId: string; events: TurnEvent[]; interrupted: string | null; finished: boolean };
+
+function recordingPresenters() {
+  const turns: ShownTurn[] = [];
+  const retired: OptionSet[] = [];
+  const restored: OptionSet[] = [];
+  const notices: string[] = [];
+  const marked: { messageIds: string[]; note: string }[] = [];
+  let messageCounter = 0;
+  const factory: PresenterFactory = {
+    create({ turnId, onMessageCreated }): TurnPresenter {
+      const shown: ShownTurn = { turnId, events: [], interrupted: null, finished: false };
+      turns.push(shown);
+      const messageId = `m${++messageCounter}`;
+      let created = false;
+      return {
+        start: () => undefined,
+        sink: (event) => {
+          shown.events.push(event);
+          if (!created) {
+            created = true;
+            onMessageCreated(messageId);
+          }
+        },
+        finish: async () => {
+          shown.finished = true;
+          return { messageIds: [messageId] };
+        },
+        interrupt: async (reason) => {
+          shown.interrupted = reason;
+          return { messageIds: created ? [messageId] : [], completed: false };
+        },
+      };
+    },
+    retireOptions: (optionSet) => void retired.push(optionSet),
+    restoreOptions: (optionSet) => void restored.push(optionSet),
+    markMessages: async (input) => void marked.push({ messageIds: input.messageIds, note: input.note }),
+    post: async () => ({ messageIds: [`m${++messageCounter}`] }),
+    notice: async (_channelId, text) => void notices.push(text),
+  };
+  return { factory, turns, retired, restored, notices, marked };
+}
+
+let fake: FakeOpenAi;
+let directory: string;
+let store: CampaignStore;
+let started: Tables[] = [];
+
+beforeEach(async () => {
+  fake = await startFakeOpenAi();
+  fake.respondWith(dmResponder());
+  directory = await mkdtemp(join(tmpdir(), 'table-'));
+  store = await createCampaignStore({ url: `sqlite://${join(directory, 'dm.sqlite')}`, logger });
+});
+
+afterEach(async () => {
+  for (const tables of started) await tables.shutdown(10);
+  started = [];
+  await store.close();
+  await fake.close();
+  await rm(directory, { recursive: true, force: true });
+});
+
+function startTables(presenters: PresenterFactory, summarise?: Summariser): Tables {
+  const llm = createLlmClient({ apiKey: 'k', baseUrl: fake.url, firstTokenTimeoutMs: 2000, chunkTimeoutMs: 1000, totalTimeoutMs: 5000, maxRetries: 0 });
+  const orchestrator = createOrchestrator({ llm, models: { narrative: 'm', response: 'm', options: 'm', metadata: 'm' }, logger });
+  const tables = createTables({
+    store,
+    orchestrator,
+    presenters,
+    logger,
+    streaming: true,
+    summarise: summarise ?? ((input) => foldIntoSummary({ llm, model: 'm', ...input })),
+  });
+  started.push(tables);
+  return tables;
+}
+
+/** A campaign whose opening scene has been played: the table is waiting for its players. */
+async function openedTable(tables: Tables) {
+  const table = tables.of(CHANNEL);
+  expect((await table.start({ guildId: GUILD, premise: 'Pirates of the glass sea', tone: 'swashbuckling', startedBy: 'gm' })).status).toBe('started');
+  await table.idle();
+  return table;
+}
+
+let actionCounter = 0;
+function action(name: string, text: string, extra: Partial<PlayerAction> = {}): PlayerAction {
+  actionCounter += 1;
+  return { id: `action-${actionCounter}`, playerId: `id-${name}`, playerName: name, text, source: 'message', ...extra };
+}
+
+function narrativePrompts(): string[] {
+  return fake.requests.filter((request) => phaseOf(request) === 'narrative').map((request) => request.messages[1]?.content ?? '');
+}
+
+describe('the table', () => {
+  it('answers actions that arrive during a turn together in the next turn, each by name', async () => {
+    const { factory, turns } = recordingPresenters();
+    const table = await openedTable(startTables(factory));
+    fake.respondWith(dmResponder({ narrative: reply.text('Waves slap the hull.', { firstTokenMs: 150, chunkDelayMs: 5 }) }));
+    expect(await table.submit(action('Alice', 'I climb the mast'))).toMatchObject({ status: 'started' });
+    expect(await table.submit(action('Bob', 'I raise the flag'))).toMatchObject({ status: 'queued', position: 1 });
+    expect(await table.submit(action('Carol', 'I load the cannon'))).toMatchObject({ status: 'queued', position: 2 });
+    await table.idle();
+
+    expect(turns).toHaveLength(3);
+    const prompts = narrativePrompts();
+    expect(prompts[1]).toContain("## This turn's actions\n- Alice: I climb the mast");
+    expect(prompts[2]).toContain("## This turn's actions\n- Bob: I raise the flag\n- Carol: I load the cannon");
+    expect(prompts[2]).toContain('- Alice: I climb the mast');
+    const stored = await store.getCampaign(CHANNEL);
+    expect(stored?.party.map((member) => member.name)).toEqual(['Alice', 'Bob', 'Carol']);
+    expect(stored?.turnCount).toBe(3);
+    expect((await store.getScene(CHANNEL))?.metadata).toEqual(SAMPLE_METADATA);
+    const usage = await store.getUsage({ kind: 'channel', id: CHANNEL });
+    expect(usage.turns).toBe(3);
+    expect(usage.promptTokens).toBeGreaterThan(0);
+  });
+
+  it('refuses politely past the batch bounds and where no campaign is active', async () => {
+    const table = await openedTable(startTables(recordingPresenters().factory));
+    const hold = createGate();
+    fake.respondWith(dmResponder({ narrative: reply.text('Slow seas.', { hold }) }));
+    await table.submit(action('Alice', 'first'));
+    const outcomes = [];
+    for (let index = 0; index < 11; index += 1) outcomes.push((await table.submit(action(`P${index}`, 'x'))).status);
+    // Alice's action is in the running turn; ten wait; the eleventh is refused.
+    expect(outcomes.filter((status) => status === 'queued')).toHaveLength(10);
+    expect(outcomes.at(-1)).toBe('full');
+    expect((await table.submit(action('Zed', 'y'.repeat(2001)))).status).toBe('too_long');
+    expect((await startTables(recordingPresenters().factory).of('1200000000000000999').submit(action('Alice', 'hello'))).status).toBe('not_active');
+    hold.open();
+    await table.idle();
+  });
+
+  it('keeps the actions of a turn the model could not answer, and answers them with the next one', async () => {
+    const { factory, turns } = recordingPresenters();
+    const table = await openedTable(startTables(factory));
+    fake.respondWith(() => reply.unauthorized());
+    await table.submit(action('Alice', 'I steer into the storm'));
+    await table.idle();
+    expect(turns[1]?.interrupted).toContain('API key');
+    expect(turns[1]?.interrupted).toContain('kept');
+    expect((await store.getWaiting(CHANNEL)).map((waiting) => waiting.text)).toEqual(['I steer into the storm']);
+
+    fake.respondWith(dmResponder());
+    await table.submit(action('Bob', 'I grab the rail'));
+    await table.idle();
+    expect(narrativePrompts().at(-1)).toContain("## This turn's actions\n- Alice: I steer into the storm\n- Bob: I grab the rail");
+    expect(await store.getWaiting(CHANNEL)).toEqual([]);
+  });
+
+  it('marks the chosen option of the previous turn when its button starts the next one, and refuses a passed choice', async () => {
+    const { factory, retired } = recordingPresenters();
+    const table = await openedTable(startTables(factory));
+    const [opening] = await store.getRecentTurns(CHANNEL);
+    expect((await store.getOptionSet(opening?.turnId ?? ''))?.live).toBe(true);
+    const click = action('Bob', '', { source: 'option', choice: { turnId: opening?.turnId ?? '', index: 1 } });
+    expect(await table.submit(click)).toMatchObject({ status: 'started', action: { text: 'Order a drink and observe' } });
+    await table.idle();
+    // The click's own acknowledgement disables the buttons in Discord; the table only records the choice.
+    expect(retired).toHaveLength(0);
+    expect(await store.getOptionSet(opening?.turnId ?? '')).toMatchObject({ live: false, chosen: 1 });
+    expect((await table.submit(action('Carol', '', { source: 'option', choice: { turnId: opening?.turnId ?? '', index: 0 } }))).status).toBe('passed');
+
+    // A typed action starts the next turn: the table asks for the previous buttons to be disabled, nothing chosen.
+    const second = (await store.getRecentTurns(CHANNEL))[1];
+    await table.submit(action('Carol', 'I whistle a sea shanty'));
+    await table.idle();
+    expect(retired).toHaveLength(1);
+    expect(retired[0]).toMatchObject({ turnId: second?.turnId, chosen: null });
+  });
+
+  it('on shutdown interrupts a running turn visibly, and the next start answers it and the waiting actions once', async () => {
+    const first = recordingPresenters();
+    const tables = startTables(first.factory);
+    const table = await openedTable(tables);
+    const hold = createGate();
+    fake.respondWith(dmResponder({ narrative: reply.text('A very long and slow description of the sea.', { hold: { until: hold.until, afterChunks: 2 } }) }));
+    await table.submit(action('Alice', 'I dive in'));
+    await table.submit(action('Bob', 'I throw a rope'));
+    await waitUntil(() => first.turns[1]?.events.length === 2);
+    await tables.shutdown(50);
+    expect(first.turns[1]?.interrupted).toContain('restarting');
+    expect((await table.submit(action('Carol', 'late'))).status).toBe('shutting_down');
+
+    fake.clear();
+    fake.respondWith(dmResponder());
+    const second = recordingPresenters();
+    const restarted = startTables(second.factory);
+    await restarted.recover();
+    await restarted.of(CHANNEL).idle();
+    expect(second.marked).toEqual([{ messageIds: ['m2'], note: 'interrupted by a restart' }]);
+    const prompts = narrativePrompts();
+    expect(prompts).toHaveLength(2);
+    expect(prompts[0]).toContain("## This turn's actions\n- Alice: I dive in");
+    expect(prompts[1]).toContain("## This turn's actions\n- Bob: I throw a rope");
+    expect(second.turns.every((turn) => turn.finished)).toBe(true);
+    expect(await store.getWaiting(CHANNEL)).toEqual([]);
+    hold.open();
+  });
+
+  it('answers each acknowledged action exactly once after a crash between any two writes', async () => {
+    const tables = startTables(recordingPresenters().factory);
+    await openedTable(tables);
+    await tables.shutdown(10);
+    const [campaign, turns] = [await store.getCampaign(CHANNEL), await store.getRecentTurns(CHANNEL)];
+    if (campaign === undefined || turns[0] === undefined) throw new Error('the opening must be stored');
+    const answered = action('Alice', 'I was answered before the crash');
+    const taken = action('Bob', 'I was in the turn the crash cut short');
+    const waiting = action('Carol', 'I was waiting');
+    // What a SIGKILL can leave: a delivered turn whose action is still in the waiting list (killed before the list was
+    // shortened), an unfinished turn whose action is also still waiting, and an action only in the waiting list.
+    await store.saveTurns(CHANNEL, [
+      { ...turns[0], turnId: 'delivered', number: 2, actions: [answered], status: 'complete' },
+      { ...turns[0], turnId: 'cut-short', number: 3, actions: [taken], status: 'in_progress', messageIds: [] },
+    ]);
+    await store.saveCampaign({ ...campaign, turnCount: 1 });
+    await store.saveWaiting(CHANNEL, [answered, taken, waiting]);
+
+    fake.clear();
+    fake.respondWith(dmResponder());
+    const restarted = startTables(recordingPresenters().factory);
+    await restarted.recover();
+    await restarted.of(CHANNEL).idle();
+    const prompts = narrativePrompts();
+    // The cut-short turn is played again as it was, then the action that waited behind it; Alice's is not repeated.
+    expect(prompts).toHaveLength(2);
+    expect(prompts[0]?.endsWith("## This turn's actions\n- Bob: I was in the turn the crash cut short")).toBe(true);
+    expect(prompts[1]?.endsWith("## This turn's actions\n- Carol: I was waiting")).toBe(true);
+    // The crash left the count behind the delivered turn: the delivered turns are the truth.
+    expect((await store.getRecentTurns(CHANNEL)).filter((turn) => turn.status === 'complete').map((turn) => turn.number)).toEqual([1, 2, 3, 4]);
+    expect(await store.getWaiting(CHANNEL)).toEqual([]);
+  });
+
+  it('folds old turns into the running summary so the prompt stays bounded', async () => {
+    fake.respondWith(dmResponder({ unknown: reply.text('SUMMARY: the crew took the glass ship and owes the kraken a song.') }));
+    const table = await openedTable(startTables(recordingPresenters().factory));
+    for (let index = 1; index <= 9; index += 1) {
+      await table.submit(action('Alice', `action number ${index}`));
+      await table.idle();
+    }
+    const stored = await store.getCampaign(CHANNEL);
+    expect(stored?.summary).toContain('owes the kraken a song');
+    // The opening and the first two actions' turns are folded; six stay verbatim.
+    expect(stored?.summarisedThroughTurn).toBe(3);
+    const prompt = narrativePrompts().at(-1) ?? '';
+    expect(prompt).toContain('owes the kraken a song');
+    expect(prompt).not.toContain('action number 2\n');
+    expect(prompt).toContain('action number 3');
+  });
+
+  it('folds every turn exactly once, in order, while players act during every turn and the summariser is slow', async () => {
+    // The summariser writes the folded turns' actions after the summary it was given, and waits for the test: while
+    // it waits, turns keep being delivered, each of which once saved the whole campaign over the fold.
+    const held: ReturnType<typeof createGate>[] = [];
+    let released = false;
+    const summarise: Summariser = async (input) => {
+      if (!released) {
+        const gate = createGate();
+        held.push(gate);
+        await gate.until;
+      }
+      const folded = input.turns.map((turn) => turn.actions[0]?.text ?? 'opening');
+      return [input.summary, ...folded].filter((part) => part !== '').join(' ');
+    };
+    const table = await openedTable(startTables(recordingPresenters().factory, summarise));
+    // Each action arrives while the turn before it is being written.
+    for (let index = 1; index <= 16; index += 1) {
+      expect(['started', 'queued']).toContain((await table.submit(action('Alice', `a${index}`))).status);
+      await waitUntil(() => narrativePrompts().length === index + 1);
+    }
+    await waitUntil(async () => (await store.getCampaign(CHANNEL))?.turnCount === 17);
+    expect(held.length).toBeGreaterThan(0);
+    released = true;
+    for (const gate of held) gate.open();
+    await table.idle();
+
+    const stored = await store.getCampaign(CHANNEL);
+    const through = stored?.summarisedThroughTurn ?? 0;
+    // Nothing older than the verbatim window is left out, and the summary holds each folded turn once, in order.
+    expect(through).toBeGreaterThanOrEqual(17 - 8);
+    expect(stored?.summary.split(' ')).toEqual(['opening', ...Array.from({ length: through - 1 }, (_, index) => `a${index + 1}`)]);
+    expect(narrativePrompts().at(-1)).toContain(`a${through - 1}`);
+  });
+});
+
+async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms: ${check.toString()}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

@@ -83,7 +83,20 @@ type Work = {
   stopReason: StopReason | null;
   /** Set by stop: whether actions wait behind the stopped turn, so the loop goes on. */
   continueAfterStop: boolean;
+  /** True once the players see the whole turn with its buttons: only its delivery remains. */
+  shownWhole: boolean;
+  /** Resolves when the turn is over, whatever its end. */
+  over: Promise<void>;
+  end(): void;
 };
+
+function newWork(kind: Work['kind'], turn: StoredTurn): Work {
+  let end = () => {};
+  const over = new Promise<void>((resolve) => {
+    end = resolve;
+  });
+  return { kind, turn, controller: new AbortController(), stopReason: null, continueAfterStop: false, shownWhole: false, over, end };
+}
 
 type Narration = { text: string; resolve(outcome: NarrateOutcome): void; reject(error: unknown): void };
 
@@ -212,7 +225,7 @@ export function createTable(dependencies: TableDependencies) {
       finishedAt: null,
       before: takeSnapshot(campaign, scene, previous?.turnId ?? null),
     };
-    const current: Work = { kind: 'turn', turn, controller: new AbortController(), stopReason: null, continueAfterStop: false };
+    const current = newWork('turn', turn);
     work = current;
     // The model starts now; the records below are written before any other task, beside its first call.
     const played = playTurn(current, { ...campaign, party: joinParty(campaign.party, batch) }, scene, recentTurns, opening);
@@ -276,6 +289,7 @@ export function createTable(dependencies: TableDependencies) {
       try {
         const result = await orchestrator.runTurn(context, presenter.sink, current.controller.signal);
         const { messageIds } = await presenter.finish();
+        current.shownWhole = true;
         const delivered = await serialise(() => deliverTurn(current, result, messageIds));
         if (delivered === null) {
           // Stopped after the text was shown whole: its buttons go, and it says why.
@@ -313,6 +327,8 @@ export function createTable(dependencies: TableDependencies) {
         if (work === current) work = null;
       });
       return 'failed';
+    } finally {
+      current.end();
     }
   }
 
@@ -455,7 +471,7 @@ export function createTable(dependencies: TableDependencies) {
         finishedAt: null,
         before: takeSnapshot(campaign, storedScene?.metadata ?? null, previous?.turnId ?? null),
       };
-      const current: Work = { kind: 'narration', turn, controller: new AbortController(), stopReason: null, continueAfterStop: false };
+      const current = newWork('narration', turn);
       work = current;
       return current;
     });
@@ -490,6 +506,8 @@ export function createTable(dependencies: TableDependencies) {
         if (work === prepared) work = null;
       });
       narration.reject(error);
+    } finally {
+      prepared.end();
     }
   }
 
@@ -651,7 +669,16 @@ export function createTable(dependencies: TableDependencies) {
     });
   }
 
-  function reroll(): Promise<RerollOutcome> {
+  /**
+   * A turn the players already see whole, with its buttons, is only being recorded: a GM who rewinds it right then
+   * means that turn, so the request waits the moment it takes to be delivered rather than being refused.
+   */
+  async function afterShownTurn(): Promise<void> {
+    if (work?.kind === 'turn' && work.shownWhole) await work.over;
+  }
+
+  async function reroll(): Promise<RerollOutcome> {
+    await afterShownTurn();
     return serialise(async (): Promise<RerollOutcome> => {
       const checked = await checkRewind();
       if ('status' in checked) return checked;
@@ -675,7 +702,8 @@ export function createTable(dependencies: TableDependencies) {
     });
   }
 
-  function undo(count: number): Promise<UndoOutcome> {
+  async function undo(count: number): Promise<UndoOutcome> {
+    await afterShownTurn();
     return serialise(async (): Promise<UndoOutcome> => {
       const checked = await checkRewind();
       if ('status' in checked) return checked;

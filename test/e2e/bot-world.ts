@@ -28,10 +28,12 @@ export type BotWorldOptions = {
   script?: DmScript;
   /** Extra environment of the bot; a function when it needs the emulator's ids (a role id for GM_ROLE_NAMES…). */
   environment?: Record<string, string> | ((discord: DiscordEmulator) => Record<string, string>);
+  /** The guild's text channels (the emulator's default: tavern, dungeon, general). */
+  channels?: readonly string[];
 };
 
 export async function startBotWorld(options: BotWorldOptions = {}): Promise<BotWorld> {
-  const discord = await startDiscordEmulator();
+  const discord = await startDiscordEmulator(options.channels === undefined ? {} : { channels: options.channels });
   const openai = await startFakeOpenAi();
   openai.respondWith(dmResponder(options.script));
   const directory = await mkdtemp(join(tmpdir(), 'dm-e2e-'));

@@ -32,7 +32,7 @@ export type ScaleResult = {
   stderr: string[];
 };
 
-/** DESIGN §8: on SIGTERM the bot exits 0 within 10 s. */
+/** Service managers kill after about 10 s: on SIGTERM the bot must exit 0 within that. */
 const SIGTERM_LIMIT_MS = 10_000;
 
 /** A bot message created since `since` with buttons one can click: that channel's turn is over. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-// The only module that reads the environment (DESIGN §2). Everything else receives a Config.
+// The only module that reads the environment (every variable is in .env.example and the README). Everything else receives a Config.
 
 const booleanFlag = (fallback: boolean) =>
   z

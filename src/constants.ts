@@ -1,4 +1,4 @@
-// Limits and intervals in one place (DESIGN §4, §7). Each says why it has its value, so nobody "tunes" one
+// Limits and intervals in one place (docs/architecture.md: Discord's limits). Each says why it has its value, so nobody "tunes" one
 // past the Discord limit it protects.
 
 // ── Discord message limits ──────────────────────────────────────────────────────────────────────────────

@@ -22,7 +22,8 @@ import type {
   SubmitOutcome,
   UndoOutcome,
 } from './table-outcomes.ts';
-import { createCampaignId, createTurnId } from './turn-id.ts';
+import { newTurn } from './new-turn.ts';
+import { createCampaignId } from './turn-id.ts';
 import { campaignBefore, takeSnapshot } from './turn-snapshot.ts';
 import type { Campaign, CampaignStore, SceneEdits, StoredTurn, TableSettings, TurnSnapshot, TurnStatus } from './types.ts';
 
@@ -207,24 +208,7 @@ export function createTable(dependencies: TableDependencies) {
     }
     const scene = storedScene?.metadata ?? null;
     const previous = deliveredTurns(campaign, recentTurns).at(-1);
-    const turn: StoredTurn = {
-      turnId: createTurnId(),
-      campaignId: campaign.campaignId,
-      channelId,
-      guildId: campaign.guildId,
-      kind: 'turn',
-      number: campaign.turnCount + 1,
-      status: 'in_progress',
-      actions: batch,
-      narrative: '',
-      response: '',
-      options: [],
-      usage: {},
-      messageIds: [],
-      startedAt: now(),
-      finishedAt: null,
-      before: takeSnapshot(campaign, scene, previous?.turnId ?? null),
-    };
+    const turn = newTurn({ campaign, kind: 'turn', actions: batch, before: takeSnapshot(campaign, scene, previous?.turnId ?? null) });
     const current = newWork('turn', turn);
     work = current;
     // The model starts now; the records below are written before any other task, beside its first call.
@@ -293,7 +277,7 @@ export function createTable(dependencies: TableDependencies) {
         const delivered = await serialise(() => deliverTurn(current, result, messageIds));
         if (delivered === null) {
           // Stopped after the text was shown whole: its buttons go, and it says why.
-          await presenters.markMessages({ channelId, messageIds, note: STOP_NOTES[current.stopReason ?? 'stopped'] });
+          await presenters.markMessages({ channelId, messageIds, note: STOP_NOTES[current.stopReason ?? 'stopped'] }).catch(() => undefined);
           return afterStop(current);
         }
         turnLogger.info({ timings: result.timings, messages: messageIds.length }, 'turn delivered');
@@ -309,7 +293,9 @@ export function createTable(dependencies: TableDependencies) {
       } catch (error) {
         if (current.stopReason !== null) {
           const shown = await presenter.interrupt(STOP_NOTES[current.stopReason]).catch(() => ({ messageIds: turn.messageIds, completed: false }));
-          if (shown.completed) await presenters.markMessages({ channelId, messageIds: shown.messageIds, note: STOP_NOTES[current.stopReason] });
+          if (shown.completed) {
+            await presenters.markMessages({ channelId, messageIds: shown.messageIds, note: STOP_NOTES[current.stopReason] }).catch(() => undefined);
+          }
           turnLogger.info({ reason: current.stopReason }, 'turn stopped');
           return afterStop(current);
         }
@@ -321,8 +307,11 @@ export function createTable(dependencies: TableDependencies) {
         return 'failed';
       }
     } catch (error) {
-      // Only the store or a presenter that cannot reach the channel end up here: the actions stay where they are.
+      // A presenter that cannot reach the channel, or the store failing: the actions go back to wait for the next turn.
       turnLogger.error({ err: error }, 'turn crashed outside its own error handling');
+      await serialise(() => keepFailedTurn(current, [...turn.messageIds])).catch((keepError: unknown) =>
+        turnLogger.error({ err: keepError }, 'could not keep the actions of a crashed turn; the next start answers them'),
+      );
       await serialise(async () => {
         if (work === current) work = null;
       });
@@ -453,24 +442,13 @@ export function createTable(dependencies: TableDependencies) {
       ]);
       if (campaign === undefined || campaign.status === 'ended' || work !== null) return null;
       const previous = deliveredTurns(campaign, turns).at(-1);
-      const turn: StoredTurn = {
-        turnId: createTurnId(),
-        campaignId: campaign.campaignId,
-        channelId,
-        guildId: campaign.guildId,
+      const turn = newTurn({
+        campaign,
         kind: 'narration',
-        number: campaign.turnCount + 1,
-        status: 'in_progress',
         actions: [],
         narrative: narration.text,
-        response: '',
-        options: [],
-        usage: {},
-        messageIds: [],
-        startedAt: now(),
-        finishedAt: null,
         before: takeSnapshot(campaign, storedScene?.metadata ?? null, previous?.turnId ?? null),
-      };
+      });
       const current = newWork('narration', turn);
       work = current;
       return current;

@@ -1,9 +1,4 @@
-import type { Logger } from 'pino';
-import type { Orchestrator } from '../dm/orchestrator.ts';
-import type { Summariser } from './fold-plan.ts';
-import type { PresenterFactory } from './presenter.ts';
-import { createTable, type Table } from './table.ts';
-import type { CampaignStore } from './types.ts';
+import { createTable, type Table, type TableDependencies } from './table.ts';
 
 /** After the grace period, how long aborted turns get to write their "interrupted" mark. */
 const ABORT_SETTLE_MS = 1500;
@@ -19,15 +14,8 @@ export type Tables = {
   shutdown(graceMs: number): Promise<void>;
 };
 
-type TablesDependencies = {
-  store: CampaignStore;
-  orchestrator: Orchestrator;
-  presenters: PresenterFactory;
-  logger: Logger;
-  /** The STREAMING setting; a table may override it. */
-  streaming: boolean;
-  summarise: Summariser;
-};
+/** What every table shares; each table adds its channel. */
+type TablesDependencies = Omit<TableDependencies, 'channelId' | 'isShuttingDown'>;
 
 export function createTables(dependencies: TablesDependencies): Tables {
   const tables = new Map<string, Table>();

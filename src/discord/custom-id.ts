@@ -1,6 +1,6 @@
 import { BUTTONS_PER_ROW_LIMIT, CUSTOM_ID_LIMIT } from '../constants.ts';
 
-// The one module that knows the shape of our custom_ids (DESIGN §3, §7). Ids carry only a short key: the option
+// The one module that knows the shape of our custom_ids (docs/architecture.md: buttons). Ids carry only a short key: the option
 // text lives in the store, so a button keeps working after a restart and a forged id can name nothing but a key.
 
 export type DecodedCustomId = { kind: 'option'; turnId: string; index: number };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-// The four protocol events, in the JSON shape of the original WebSocket protocol (DESIGN §1), so that
+// The four protocol events, in the JSON shape of the original WebSocket protocol (docs/architecture.md: a turn), so that
 // any sink (Discord, a web page, an overlay) can consume the same stream.
 
 export const sceneElementsSchema = z.object({

@@ -4,7 +4,7 @@ import type { DiscordEmulator } from '../support/discord-emulator/index.ts';
 
 export const botIntents = [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent];
 
-// The real discord.js client, configured as the bot configures it (DESIGN section 4), pointed at the emulator.
+// The real discord.js client, configured as the bot configures it (src/discord/create-client.ts), pointed at the emulator.
 export async function startClient(discord: DiscordEmulator, intents: GatewayIntentBits[] = botIntents): Promise<Client<true>> {
   const client = new Client({
     intents,

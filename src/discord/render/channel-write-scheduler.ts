@@ -8,7 +8,7 @@ import {
 import type { Logger } from '../../logger.ts';
 import type { GatePriority, GateTicket, GlobalWriteGate } from './global-write-gate.ts';
 
-// One scheduler per channel decides when each send or edit of that channel goes out (DESIGN §4). Discord gives a
+// One scheduler per channel decides when each send or edit of that channel goes out (docs/architecture.md: Discord's limits). Discord gives a
 // channel about 5 writes per 5 s, shared by sends and edits; discord.js queues anything beyond that, and a queued
 // edit only delays text players are waiting for. So the scheduler keeps the one true queue itself: newest content
 // wins, one request at a time, streaming edits spaced out, creates and final edits first, all within a budget.

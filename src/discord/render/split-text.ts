@@ -1,4 +1,4 @@
-// Splitting long text into Discord messages (DESIGN §4): at a paragraph boundary, else a sentence or line
+// Splitting long text into Discord messages (docs/architecture.md: Discord's limits): at a paragraph boundary, else a sentence or line
 // boundary, else between words; a hard cut only inside a single "word" longer than a whole piece.
 //
 // Lengths are JS string lengths (UTF-16 code units). Discord counts characters, and a code unit count is never

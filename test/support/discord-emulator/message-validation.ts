@@ -2,7 +2,7 @@ import { ButtonStyle, ComponentType, MessageFlags } from 'discord-api-types/v10'
 import type { FieldError } from './discord-errors.ts';
 import { asRecord, asRecords, asString, characterCount, type JsonRecord } from './json-shapes.ts';
 
-// Discord's documented limits (docs: resources/message, components/reference). DESIGN.md section 4 repeats them.
+// Discord's documented limits (docs: resources/message, components/reference). docs/architecture.md lists them.
 export const messageLimits = {
   content: 2000,
   embeds: 10,

@@ -34,7 +34,7 @@ export function renderCampaignLog(campaign: Campaign, entries: readonly StoredTu
   return `${lines.join('\n')}\n`;
 }
 
-function renderEntry(entry: StoredTurn, choices: PlayerAction[]): string[] {
+function renderEntry(entry: StoredTurn, choices: { action: PlayerAction; undone: boolean }[]): string[] {
   const mark = STATUS_MARKS[entry.status] ?? '';
   if (entry.kind === 'narration') {
     return [`### Turn ${entry.number}: the GM narrates${mark}`, '', quote(entry.narrative)];
@@ -52,21 +52,30 @@ function renderEntry(entry: StoredTurn, choices: PlayerAction[]): string[] {
   if (entry.options.length > 0) {
     lines.push('**Options offered**', '');
     entry.options.forEach((option, index) => {
-      const takers = choices.filter((action) => action.choice?.index === index).map((action) => action.playerName);
-      lines.push(`${index + 1}. ${inline(option)}${takers.length > 0 ? ` (chosen by ${takers.join(', ')})` : ''}`);
+      const takers = choices
+        .filter(({ action }) => action.choice?.index === index)
+        .map(({ action, undone }) => (undone ? `${action.playerName}, undone` : action.playerName));
+      lines.push(`${index + 1}. ${inline(option)}${takers.length > 0 ? ` (chosen by ${takers.join('; ')})` : ''}`);
     });
   }
   return lines;
 }
 
-/** Which later actions were clicks on each turn's options. */
-function choicesByTurn(entries: readonly StoredTurn[]): Map<string, PlayerAction[]> {
-  const choices = new Map<string, PlayerAction[]>();
+/**
+ * Which later actions were clicks on each turn's options. A rerolled turn carries the same actions as the version it
+ * replaced: each action counts once, as its latest entry stands (a choice whose turn was undone is marked so).
+ */
+function choicesByTurn(entries: readonly StoredTurn[]): Map<string, { action: PlayerAction; undone: boolean }[]> {
+  const latest = new Map<string, { action: PlayerAction; undone: boolean }>();
   for (const entry of entries) {
     for (const action of entry.actions) {
-      if (action.choice === undefined) continue;
-      choices.set(action.choice.turnId, [...(choices.get(action.choice.turnId) ?? []), action]);
+      if (action.choice !== undefined) latest.set(action.id, { action, undone: entry.status === 'undone' });
     }
+  }
+  const choices = new Map<string, { action: PlayerAction; undone: boolean }[]>();
+  for (const choice of latest.values()) {
+    const turnId = choice.action.choice?.turnId ?? '';
+    choices.set(turnId, [...(choices.get(turnId) ?? []), choice]);
   }
   return choices;
 }

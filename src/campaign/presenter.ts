@@ -19,7 +19,8 @@ export type TurnPresenter = {
 };
 
 export type PresenterFactory = {
-  create(input: { channelId: string; turnId: string; onMessageCreated: (messageId: string) => void }): TurnPresenter;
+  /** `streaming: false`: the turn is shown when it is complete, not as it is written. */
+  create(input: { channelId: string; turnId: string; streaming: boolean; onMessageCreated: (messageId: string) => void }): TurnPresenter;
   /** Disables an older turn's option buttons, marking the chosen one. Low priority: it must not delay the new turn. */
   retireOptions(optionSet: OptionSet): void;
   /** Makes a turn's option buttons clickable again (after an undo or a stopped turn). Low priority. */

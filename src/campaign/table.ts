@@ -249,9 +249,11 @@ export function createTable(dependencies: TableDependencies) {
     const { turn } = current;
     const turnLogger = logger.child({ guildId: turn.guildId, turnId: turn.turnId });
     try {
+      const streaming = campaign.settings.streaming ?? dependencies.streaming;
       const presenter = presenters.create({
         channelId,
         turnId: turn.turnId,
+        streaming,
         onMessageCreated: (messageId) => {
           turn.messageIds.push(messageId);
           // Kept as the turn grows, so a crash still knows which messages to mark as interrupted.
@@ -268,7 +270,7 @@ export function createTable(dependencies: TableDependencies) {
         recentTurns,
         actions: turn.actions,
         opening,
-        streaming: campaign.settings.streaming ?? dependencies.streaming,
+        streaming,
       });
       try {
         const result = await orchestrator.runTurn(context, presenter.sink, current.controller.signal);

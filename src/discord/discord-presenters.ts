@@ -61,11 +61,12 @@ export function createDiscordPresenters(input: {
   }
 
   return {
-    create({ channelId, turnId, onMessageCreated }) {
+    create({ channelId, turnId, streaming, onMessageCreated }) {
       return createTurnRenderer({
         channel: channelFor(channelId),
         scheduler: schedulers.getScheduler(channelId),
         turnId,
+        streaming,
         logger: logger.child({ channelId, turnId }),
         gate,
         onMessageCreated,

@@ -30,6 +30,8 @@ export type TurnRendererOptions = {
   logger: Logger;
   /** The process-wide request gate, shared with the schedulers: the typing indicator asks it too. */
   gate?: GlobalWriteGate;
+  /** false: the table plays without streaming, so nothing is shown before the turn's text is complete. */
+  streaming?: boolean;
   /** Told about every message as soon as it exists, so a crash later still knows which messages to mark. */
   onMessageCreated?: (messageId: string) => void;
 };
@@ -103,7 +105,8 @@ export function createTurnRenderer(options: TurnRendererOptions): TurnRenderer {
 
   function showProgress(): void {
     const tail = freezeFullMessages();
-    if (tail === '') return;
+    // Without streaming the turn appears at once, when it is complete (the typing indicator covers the wait).
+    if (tail === '' || options.streaming === false) return;
     stopTyping();
     void liveMessage().handle.write({ content: `${tail}${WRITING_MARK}`, components: [] }, 'partial');
   }

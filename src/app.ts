@@ -18,6 +18,12 @@ import type { Logger } from './logger.ts';
 
 /** At shutdown, after the turns: how long their last writes may take to land. */
 const FINAL_WRITES_WAIT_MS = 1000;
+/**
+ * The longest grace running turns get at shutdown, whatever SHUTDOWN_GRACE_MS says: with the interruption marks
+ * (tables.ts) and the last writes after it, the stop must end before the hard exit at 9.5 s (src/index.ts), or the
+ * turns would never get their "restarting" mark. Waiting actions are stored when they are taken, so none is lost.
+ */
+const MAX_SHUTDOWN_GRACE_MS = 6000;
 /** How long the gateway may take to become ready before start-up is declared failed. */
 const READY_TIMEOUT_MS = 60_000;
 
@@ -69,7 +75,7 @@ export async function startBot(config: Config, logger: Logger): Promise<RunningB
     tables,
     stop() {
       stopping ??= (async () => {
-        await tables.shutdown(config.shutdownGraceMs);
+        await tables.shutdown(Math.min(config.shutdownGraceMs, MAX_SHUTDOWN_GRACE_MS));
         await presenters.drain(FINAL_WRITES_WAIT_MS);
         await client.destroy();
         await store.close();

@@ -1,6 +1,6 @@
 import { ApplicationCommandOptionType } from 'discord.js';
 import { UserFacingError } from '../../src/errors.ts';
-import { announce, deferPrivately, refuseWithoutCampaign, tableOf, type GmSubcommand } from './subcommand.ts';
+import { announce, deferPrivately, plural, refuseWithoutCampaign, tableOf, type GmSubcommand } from './subcommand.ts';
 
 export const pause: GmSubcommand = {
   data: { type: ApplicationCommandOptionType.Subcommand, name: 'pause', description: 'Pause the DM: messages become table talk until you resume' },
@@ -16,7 +16,3 @@ export const pause: GmSubcommand = {
     await announce(interaction, lines.join('\n'));
   },
 };
-
-export function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
-}

@@ -1,7 +1,6 @@
 import { ApplicationCommandOptionType } from 'discord.js';
 import { UserFacingError } from '../../src/errors.ts';
-import { plural } from './pause.ts';
-import { announce, deferPrivately, refuseWithoutCampaign, tableOf, type GmSubcommand } from './subcommand.ts';
+import { announce, deferPrivately, plural, refuseWithoutCampaign, tableOf, type GmSubcommand } from './subcommand.ts';
 
 export const resume: GmSubcommand = {
   data: { type: ApplicationCommandOptionType.Subcommand, name: 'resume', description: 'Resume a paused table: the DM listens again' },

@@ -126,6 +126,7 @@ export function createTable(dependencies: TableDependencies) {
   let loop: Promise<void> | null = null;
   let kicked = false;
   let metadataSettled: Promise<unknown> = Promise.resolve();
+  let metadataPending = 0;
   let folding: Promise<void> | null = null;
   const narrations: Narration[] = [];
   /**
@@ -134,8 +135,16 @@ export function createTable(dependencies: TableDependencies) {
    */
   let sealedBatch: Set<string> | null = null;
 
+  /** Tasks asked for and not yet finished: a table with none, and nothing else going on, may be let go. */
+  let pendingTasks = 0;
+  let lastUsedAt = Date.now();
+
   function serialise<T>(task: () => Promise<T>): Promise<T> {
-    const result = queue.then(task);
+    pendingTasks += 1;
+    lastUsedAt = Date.now();
+    const result = queue.then(task).finally(() => {
+      pendingTasks -= 1;
+    });
     queue = result.then(
       () => undefined,
       () => undefined,
@@ -283,6 +292,7 @@ export function createTable(dependencies: TableDependencies) {
           return afterStop(current);
         }
         turnLogger.info({ timings: result.timings, messages: messageIds.length }, 'turn delivered');
+        metadataPending += 1;
         metadataSettled = result.metadata
           .then((metadata) => serialise(() => applyMetadata(delivered, metadata)))
           .catch((error: unknown) => turnLogger.warn({ err: error }, 'could not store the scene metadata'))
@@ -290,6 +300,9 @@ export function createTable(dependencies: TableDependencies) {
             // Not awaited by the next turn: a slow summary must never hold the table.
             void foldWhileNeeded();
             return recordUsage(delivered, result, turnLogger);
+          })
+          .finally(() => {
+            metadataPending -= 1;
           });
         return 'ran';
       } catch (error) {
@@ -651,14 +664,16 @@ export function createTable(dependencies: TableDependencies) {
 
   /**
    * A turn the players already see whole, with its buttons, is only being recorded: a GM who rewinds it right then
-   * means that turn, so the request waits the moment it takes to be delivered rather than being refused.
+   * means that turn, so the request waits the moment it takes to be delivered rather than being refused. (Returned,
+   * not awaited here: with nothing to wait for, the request reaches the queue in the same tick.)
    */
-  async function afterShownTurn(): Promise<void> {
-    if (work?.kind === 'turn' && work.shownWhole) await work.over;
+  function shownTurnOver(): Promise<void> | null {
+    return work?.kind === 'turn' && work.shownWhole ? work.over : null;
   }
 
   async function reroll(): Promise<RerollOutcome> {
-    await afterShownTurn();
+    const shown = shownTurnOver();
+    if (shown !== null) await shown;
     return serialise(async (): Promise<RerollOutcome> => {
       const checked = await checkRewind();
       if ('status' in checked) return checked;
@@ -683,7 +698,8 @@ export function createTable(dependencies: TableDependencies) {
   }
 
   async function undo(count: number): Promise<UndoOutcome> {
-    await afterShownTurn();
+    const shown = shownTurnOver();
+    if (shown !== null) await shown;
     return serialise(async (): Promise<UndoOutcome> => {
       const checked = await checkRewind();
       if ('status' in checked) return checked;
@@ -850,6 +866,16 @@ export function createTable(dependencies: TableDependencies) {
     /** Resolves when every write already asked for has been made. */
     whenWritten: (): Promise<unknown> => queue,
     isBusy: (): boolean => work !== null,
+    /** Nothing asked for, nothing running, nothing decided for later, and unused for `idleForMs`. */
+    isIdleFor: (idleForMs: number): boolean =>
+      pendingTasks === 0 &&
+      metadataPending === 0 &&
+      work === null &&
+      loop === null &&
+      folding === null &&
+      narrations.length === 0 &&
+      sealedBatch === null &&
+      Date.now() - lastUsedAt >= idleForMs,
   };
 }
 

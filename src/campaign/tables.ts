@@ -1,9 +1,16 @@
 import { createTable, type Table, type TableDependencies } from './table.ts';
 
+/**
+ * A table unused this long, with nothing in its queue, is let go (its state is all in the store): a bot in many servers
+ * sees messages in many channels that never hold a campaign.
+ */
+const IDLE_TABLE_MS = 10 * 60 * 1000;
+const SWEEP_EVERY_MS = 60 * 1000;
+
 /** After the grace period, how long aborted turns get to write their "interrupted" mark. */
 const ABORT_SETTLE_MS = 1500;
-/** At shutdown, how long the last store writes may take once the turns have stopped. */
-const WRITES_SETTLE_MS = 1500;
+/** At shutdown, how long the last store writes may take once the turns have stopped (they take milliseconds). */
+const WRITES_SETTLE_MS = 500;
 
 export type Tables = {
   /** The owner of one channel's campaign (created on first use; one per channel for the life of the process). */
@@ -30,6 +37,13 @@ export function createTables(dependencies: TablesDependencies): Tables {
     return table;
   }
 
+  // Letting go is safe because a table holds nothing the store does not: callers ask `of()` for each request and
+  // never keep a table across an await, so the next request simply gets a fresh one.
+  const sweep = setInterval(() => {
+    for (const [channelId, table] of tables) if (table.isIdleFor(IDLE_TABLE_MS)) tables.delete(channelId);
+  }, SWEEP_EVERY_MS);
+  sweep.unref();
+
   return {
     of,
     async recover() {
@@ -42,6 +56,7 @@ export function createTables(dependencies: TablesDependencies): Tables {
     },
     async shutdown(graceMs) {
       shuttingDown = true;
+      clearInterval(sweep);
       const turnsEnded = () => Promise.allSettled([...tables.values()].map((table) => table.whenTurnEnds()));
       await Promise.race([turnsEnded(), sleep(graceMs)]);
       for (const table of tables.values()) table.abortForShutdown();

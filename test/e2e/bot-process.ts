@@ -18,6 +18,8 @@ export type BotProcess = {
   /** Resolves with the exit code (null when killed by a signal) and the signal. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
   waitForLog(predicate: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
+  /** Resolves once `count` log lines match (all of them, oldest first): for events that happen more than once. */
+  waitForLogs(predicate: (line: LogLine) => boolean, count: number, timeoutMs?: number): Promise<LogLine[]>;
 };
 
 /** Only what the bot needs, so nothing of the test runner's own environment (a DISCORD_GUILD_ID…) leaks in. */
@@ -66,33 +68,39 @@ export function spawnNode(script: string, environment: Record<string, string>): 
     stderr: () => stderr,
     logs,
     exited,
-    waitForLog(predicate, timeoutMs = 15_000) {
-      return new Promise<LogLine>((resolve, reject) => {
-        const check = () => {
-          const found = logs().find(predicate);
-          if (found === undefined) return;
-          finish();
-          resolve(found);
-        };
-        const timer = setTimeout(() => {
-          finish();
-          reject(new Error(`no matching log line within ${timeoutMs} ms; stdout:\n${stdout}\nstderr:\n${stderr}`));
-        }, timeoutMs);
-        const onExit = () => {
-          finish();
-          reject(new Error(`the process exited before the log line appeared; stdout:\n${stdout}\nstderr:\n${stderr}`));
-        };
-        function finish() {
-          clearTimeout(timer);
-          listeners.delete(check);
-          child.off('exit', onExit);
-        }
-        listeners.add(check);
-        child.once('exit', onExit);
-        check();
-      });
+    async waitForLog(predicate, timeoutMs = 15_000) {
+      const [found] = await waitForLogs(predicate, 1, timeoutMs);
+      return found as LogLine;
     },
+    waitForLogs,
   };
+
+  function waitForLogs(predicate: (line: LogLine) => boolean, count: number, timeoutMs = 15_000): Promise<LogLine[]> {
+    return new Promise<LogLine[]>((resolve, reject) => {
+      const check = () => {
+        const found = logs().filter(predicate);
+        if (found.length < count) return;
+        finish();
+        resolve(found);
+      };
+      const timer = setTimeout(() => {
+        finish();
+        reject(new Error(`not ${count} matching log line(s) within ${timeoutMs} ms; stdout:\n${stdout}\nstderr:\n${stderr}`));
+      }, timeoutMs);
+      const onExit = () => {
+        finish();
+        reject(new Error(`the process exited before ${count} matching log line(s) appeared; stdout:\n${stdout}\nstderr:\n${stderr}`));
+      };
+      function finish() {
+        clearTimeout(timer);
+        listeners.delete(check);
+        child.off('exit', onExit);
+      }
+      listeners.add(check);
+      child.once('exit', onExit);
+      check();
+    });
+  }
 }
 
 /** Ends a child that a failed test left running; a no-op once it has exited. */

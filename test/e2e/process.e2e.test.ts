@@ -1,11 +1,15 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createCampaignStore } from '../../src/campaign/keyv-campaign-store.ts';
 import { WRITING_MARK } from '../../src/discord/render/turn-renderer.ts';
+import { registerCommands } from '../../src/register-commands.ts';
 import { dmResponder, phaseOf } from '../support/dm-script.ts';
 import { startDiscordEmulator, type DiscordEmulator, type MessageSnapshot } from '../support/discord-emulator/index.ts';
-import { reply, startFakeOpenAi, type FakeOpenAi, type RecordedRequest } from '../support/fake-openai.ts';
+import { reply, startFakeOpenAi, type FakeOpenAi, type RecordedRequest, type Reply } from '../support/fake-openai.ts';
+import { createGate, type Gate } from '../support/gate.ts';
 import { baseEnvironment, killIfRunning, spawnNode, type BotProcess } from './bot-process.ts';
 import { announced } from './bot-world.ts';
 
@@ -201,6 +205,303 @@ describe('the bot process (node src/index.ts)', () => {
     expect(third.stderr()).toBe('');
     expect(third.logs().filter((line) => 'unparsed' in line)).toEqual([]);
     expect(discord.requests.filter((request) => request.status === 400 || request.status === 429 || request.status >= 500)).toEqual([]);
+  });
+});
+
+describe('no acknowledged action is lost to a crash or a shutdown', () => {
+  // Each test has a Discord, a model and a SQLite store of its own, so what it counts is its own doing.
+  type World = {
+    discord: DiscordEmulator;
+    openai: FakeOpenAi;
+    storeUrl: string;
+    channelId: string;
+    /** Replies to the next narrative requests, in order; the default DM answers every other one. */
+    narratives: Reply[];
+    gates: Gate[];
+    start(environment?: Record<string, string>): Promise<BotProcess>;
+  };
+  const worlds: Array<{ world: World; directory: string }> = [];
+
+  /** Streamed slowly enough that the message is created before the second word and edited to show it. */
+  const HELD_WORDS = 'Lanterns gutter as the flood gates groan open and black water pours into the crypt'.split(' ');
+  const HELD_START = HELD_WORDS.slice(0, 2).join(' ');
+  const KEPT_NOTE = 'your actions are kept and will be answered with the next one';
+  const QUEUED_ACK = 'The DM will answer this with the next turn';
+
+  async function openWorld(): Promise<World> {
+    const worldDiscord = await startDiscordEmulator({ players: ['alice', 'bob', 'carol', 'dave', 'erin'] });
+    const worldOpenai = await startFakeOpenAi();
+    const worldDirectory = await mkdtemp(join(tmpdir(), 'dm-process-kept-'));
+    await registerCommands({ apiUrl: worldDiscord.apiUrl, token: worldDiscord.token, guildId: worldDiscord.guild.id });
+    const base = dmResponder();
+    const world: World = {
+      discord: worldDiscord,
+      openai: worldOpenai,
+      storeUrl: `sqlite://${join(worldDirectory, 'dm.sqlite')}`,
+      channelId: worldDiscord.channels['tavern']?.id ?? '',
+      narratives: [],
+      gates: [],
+      async start(environment = {}) {
+        const bot = spawnNode('src/index.ts', {
+          ...baseEnvironment(),
+          DISCORD_TOKEN: worldDiscord.token,
+          DISCORD_API_URL: worldDiscord.apiUrl,
+          OPENAI_BASE_URL: worldOpenai.url,
+          OPENAI_API_KEY: 'test-key',
+          STORE_URL: world.storeUrl,
+          LOG_LEVEL: 'info',
+          LLM_MAX_RETRIES: '0',
+          ...environment,
+        });
+        started.push(bot);
+        await bot.waitForLog((line) => line.msg === 'connected to Discord', 20_000);
+        return bot;
+      },
+    };
+    worldOpenai.respondWith((request) => (phaseOf(request) === 'narrative' ? (world.narratives.shift() ?? base(request)) : base(request)));
+    worlds.push({ world, directory: worldDirectory });
+    return world;
+  }
+
+  afterEach(async () => {
+    for (const bot of started) await killIfRunning(bot);
+    for (const { world, directory: worldDirectory } of worlds.splice(0)) {
+      // A held reply whose bot is gone: let the fake finish it, so nothing waits on it.
+      for (const gate of world.gates) gate.open();
+      await world.discord.stop();
+      await world.openai.close();
+      await rm(worldDirectory, { recursive: true, force: true });
+    }
+  });
+
+  /** A narrative reply that shows two words, then waits for the gate: a turn caught mid-stream for as long as needed. */
+  function heldNarrative(world: World): Reply {
+    const gate = createGate();
+    world.gates.push(gate);
+    return reply.text(HELD_WORDS.join(' ') + '.', { chunkDelayMs: 300, hold: { until: gate.until, afterChunks: 2 } });
+  }
+
+  function botTurnMessages(world: World): MessageSnapshot[] {
+    return world.discord
+      .messages('tavern')
+      .filter((message) => message.authorId === world.discord.bot.id && message.interactionId === null && !message.ephemeral);
+  }
+
+  /** The streamed turn, once an edit has shown its second word: the bot knew the message's id, and recorded it. */
+  function waitForHeldTurn(world: World): Promise<MessageSnapshot> {
+    return world.discord.waitFor(
+      () =>
+        botTurnMessages(world).find(
+          (message) => message.content.startsWith(HELD_START) && message.content.endsWith(WRITING_MARK) && message.versions.length >= 2,
+        ),
+      { timeoutMs: 10_000, description: 'the held turn showing its first two words' },
+    );
+  }
+
+  /** The lines of a narrative request's "## This turn's actions" section (the last section of the shared prefix). */
+  function actionsAnsweredBy(request: RecordedRequest): string[] {
+    const prompt = request.messages[1]?.content ?? '';
+    const heading = "## This turn's actions\n";
+    const at = prompt.lastIndexOf(heading);
+    if (at === -1) return [];
+    return prompt
+      .slice(at + heading.length)
+      .split('\n')
+      .filter((line) => line.startsWith('- '))
+      .map((line) => line.slice(2));
+  }
+
+  function narrativesOf(world: World, from = 0): RecordedRequest[] {
+    return world.openai.requests.slice(from).filter((request) => phaseOf(request) === 'narrative');
+  }
+
+  /**
+   * Waits until the restarted bot has delivered `turns` turns. A lost action shows as a turn that never comes: the
+   * error then says which actions the model was asked to answer.
+   */
+  async function waitForAnswers(world: World, bot: BotProcess, from: number, turns: number): Promise<void> {
+    await bot.waitForLogs((line) => line.msg === 'turn delivered', turns, 12_000).catch(() => {
+      const answered = narrativesOf(world, from).map(actionsAnsweredBy);
+      throw new Error(`the restarted bot did not deliver ${turns} turns within 12 s; the narratives it asked for answered ${JSON.stringify(answered)}`);
+    });
+  }
+
+  async function openCampaign(world: World): Promise<void> {
+    const start = world.discord.slashCommand({ channel: 'tavern', user: 'gm', name: 'gm', subcommand: 'start', options: { premise: 'A drowned abbey' } });
+    expect((await start.reply(announced)).followUps[0]?.content).toContain('A new campaign begins');
+    await world.discord.waitFor(() => botTurnMessages(world).find((message) => message.buttons.some((button) => !button.disabled)), {
+      timeoutMs: 15_000,
+      description: 'the opening with buttons',
+    });
+  }
+
+  /** What the store holds for the tavern, read after the bot has exited. */
+  async function storedTable(world: World) {
+    const store = await createCampaignStore({ url: world.storeUrl, logger: pino({ level: 'silent' }) });
+    try {
+      const [campaign, waiting, turns] = await Promise.all([
+        store.getCampaign(world.channelId),
+        store.getWaiting(world.channelId),
+        store.getRecentTurns(world.channelId),
+      ]);
+      return { campaign, waiting, turns };
+    } finally {
+      await store.close();
+    }
+  }
+
+  it('after a crash answers exactly once every action that was kept, in the interrupted turn, or queued behind it', async () => {
+    const world = await openWorld();
+    const first = await world.start();
+    await openCampaign(world);
+
+    // A turn the model fails outright (the stream, then its non-streaming fallback): the action is kept, and the
+    // players are told so.
+    world.narratives.push(reply.serverError(), reply.serverError());
+    world.discord.userMessage({ channel: 'tavern', user: 'alice', content: 'I wade into the flooded nave' });
+    const failure = await world.discord.waitFor(() => botTurnMessages(world).find((message) => message.content.includes(KEPT_NOTE)), {
+      timeoutMs: 10_000,
+      description: 'the failure note saying the actions are kept',
+    });
+    expect(failure.buttons).toEqual([]);
+
+    // The next turn takes the kept action with the new one, and is caught mid-stream.
+    world.narratives.push(heldNarrative(world));
+    world.discord.userMessage({ channel: 'tavern', user: 'bob', content: 'I light a torch from the altar' });
+    const held = await waitForHeldTurn(world);
+    const heldPrompt = narrativesOf(world).at(-1);
+    expect(heldPrompt === undefined ? [] : actionsAnsweredBy(heldPrompt)).toEqual(['Alice: I wade into the flooded nave', 'Bob: I light a torch from the altar']);
+
+    // Two more players act while it streams: both wait for the next turn.
+    const carol = world.discord.userMessage({ channel: 'tavern', user: 'carol', content: 'I search the flooded pews for the relic' });
+    const act = world.discord.slashCommand({ channel: 'tavern', user: 'dave', name: 'act', options: { action: 'I bar the abbey doors behind us' } });
+    const acknowledged = await act.reply();
+    expect(acknowledged.original?.content).toContain('**Dave**: I bar the abbey doors behind us');
+    expect(acknowledged.original?.content).toContain(QUEUED_ACK);
+    // A plain message that waits is answered by nothing in public: no notice, no new turn message.
+    expect(botTurnMessages(world).filter((message) => BigInt(message.id) > BigInt(carol.id))).toEqual([]);
+    expect(narrativesOf(world).at(-1)).toBe(heldPrompt);
+
+    first.child.kill('SIGKILL');
+    const exit = await first.exited;
+    expect(exit.signal).toBe('SIGKILL');
+    expect(first.stderr()).toBe('');
+    expect(world.discord.message(held.id)?.content).toContain(WRITING_MARK);
+    for (const gate of world.gates) gate.open();
+
+    const before = world.openai.requests.length;
+    const second = await world.start();
+    await waitForAnswers(world, second, before, 2);
+
+    const marked = world.discord.message(held.id);
+    expect(marked?.content.startsWith(HELD_START)).toBe(true);
+    expect(marked?.content).not.toContain(WRITING_MARK);
+    expect(marked?.content).toMatch(/\*\(interrupted by a restart\)\*$/);
+    expect(marked?.content.match(/\*\(interrupted/g)).toHaveLength(1);
+    expect(marked?.buttons).toEqual([]);
+    // The failure note is left as it was: it already told the truth.
+    expect(world.discord.message(failure.id)?.content).toBe(failure.content);
+
+    // Settled: the bot stops cleanly, and by then no other turn has been asked of the model.
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toMatchObject({ code: 0, signal: null });
+    expect(second.stderr()).toBe('');
+    expect(second.logs().filter((line) => 'unparsed' in line)).toEqual([]);
+
+    const replays = narrativesOf(world, before);
+    // The interrupted turn again, as the batch it was, then the actions that waited behind it.
+    expect(replays.map(actionsAnsweredBy)).toEqual([
+      ['Alice: I wade into the flooded nave', 'Bob: I light a torch from the altar'],
+      ['Carol: I search the flooded pews for the relic', 'Dave: I bar the abbey doors behind us'],
+    ]);
+    const answered = replays.flatMap(actionsAnsweredBy);
+    for (const action of [
+      'Alice: I wade into the flooded nave',
+      'Bob: I light a torch from the altar',
+      'Carol: I search the flooded pews for the relic',
+      'Dave: I bar the abbey doors behind us',
+    ]) {
+      expect(answered.filter((line) => line === action), action).toHaveLength(1);
+    }
+    const delivered = botTurnMessages(world).filter((message) => BigInt(message.id) > BigInt(held.id));
+    expect(delivered).toHaveLength(2);
+    expect(delivered.every((message) => !message.content.includes(WRITING_MARK))).toBe(true);
+    expect(delivered.at(-1)?.buttons.filter((button) => !button.disabled)).toHaveLength(3);
+
+    const stored = await storedTable(world);
+    expect(stored.waiting).toEqual([]);
+    // The opening, the failed turn, the turn the crash cut (both kept, not answered), and the two answers.
+    expect(stored.turns.map((turn) => turn.status)).toEqual(['complete', 'interrupted', 'interrupted', 'complete', 'complete']);
+    expect(stored.campaign?.turnCount).toBe(3);
+    expect(stored.turns.filter((turn) => turn.status === 'complete').map((turn) => turn.actions.map((action) => action.playerName))).toEqual([
+      [],
+      ['Alice', 'Bob'],
+      ['Carol', 'Dave'],
+    ]);
+    expect(world.discord.requests.filter((request) => request.status === 400 || request.status === 429 || request.status >= 500)).toEqual([]);
+  });
+
+  it('on SIGTERM with a grace longer than the hard exit, exits 0 within 10 s and loses no waiting action', async () => {
+    const world = await openWorld();
+    const environment = { SHUTDOWN_GRACE_MS: '20000', LLM_CHUNK_TIMEOUT_MS: '60000' };
+    const first = await world.start(environment);
+    await openCampaign(world);
+
+    world.narratives.push(heldNarrative(world));
+    world.discord.userMessage({ channel: 'tavern', user: 'alice', content: 'I wade into the flooded nave' });
+    const held = await waitForHeldTurn(world);
+    world.discord.userMessage({ channel: 'tavern', user: 'bob', content: 'I light a torch from the altar' });
+    const act = world.discord.slashCommand({ channel: 'tavern', user: 'carol', name: 'act', options: { action: 'I bar the abbey doors behind us' } });
+    expect((await act.reply()).original?.content).toContain(QUEUED_ACK);
+
+    const signalledAt = Date.now();
+    first.child.kill('SIGTERM');
+    await first.waitForLog((line) => line.msg === 'shutting down', 5000);
+    // Once the bot is stopping, an action is refused rather than acknowledged: it is not the bot's to answer.
+    const refused = world.discord.slashCommand({ channel: 'tavern', user: 'erin', name: 'act', options: { action: 'I slip out through the vestry' } });
+    const refusal = await refused.reply();
+    expect(refusal.ephemeral).toBe(true);
+    expect(refusal.original?.content).toContain('The DM is restarting');
+
+    const exit = await first.exited;
+    const stoppedAfterMs = exit.at - signalledAt;
+    expect(exit).toMatchObject({ code: 0, signal: null });
+    expect(stoppedAfterMs).toBeLessThan(10_000);
+    expect(first.stderr()).toBe('');
+    expect(first.logs().filter((line) => 'unparsed' in line)).toEqual([]);
+    // The grace is capped so that the stop finishes cleanly, with its marks, before the hard exit.
+    expect(first.logs().map((line) => line.msg)).toContain('stopped');
+    expect(first.logs().map((line) => line.msg)).not.toContain('shutdown took too long; exiting anyway');
+    for (const gate of world.gates) gate.open();
+
+    const before = world.openai.requests.length;
+    const second = await world.start();
+    await waitForAnswers(world, second, before, 2);
+
+    // The shutdown marked the stopped turn; the restart does not mark it again, and it never reads as still being written.
+    const marked = world.discord.message(held.id);
+    expect(marked?.content.startsWith(HELD_START)).toBe(true);
+    expect(marked?.content).toMatch(/\*\(interrupted — the DM is restarting; this turn will be answered again\)\*$/);
+    expect(marked?.content).not.toContain(WRITING_MARK);
+    expect(marked?.content.match(/\*\(interrupted/g)).toHaveLength(1);
+    expect(marked?.buttons).toEqual([]);
+
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toMatchObject({ code: 0, signal: null });
+    expect(second.stderr()).toBe('');
+
+    const replays = narrativesOf(world, before);
+    expect(replays.map(actionsAnsweredBy)).toEqual([
+      ['Alice: I wade into the flooded nave'],
+      ['Bob: I light a torch from the altar', 'Carol: I bar the abbey doors behind us'],
+    ]);
+    expect(replays.flatMap(actionsAnsweredBy).filter((line) => line.startsWith('Erin:'))).toEqual([]);
+
+    const stored = await storedTable(world);
+    expect(stored.waiting).toEqual([]);
+    expect(stored.turns.filter((turn) => turn.status === 'in_progress')).toEqual([]);
+    expect(stored.campaign?.turnCount).toBe(3);
+    expect(world.discord.requests.filter((request) => request.status === 400 || request.status === 429 || request.status >= 500)).toEqual([]);
   });
 });
 

@@ -47,12 +47,19 @@ function replyFor(phase: DmPhase): Reply {
   }
 }
 
+/** The premise each bench campaign is started with: how a model request is traced back to its channel. */
+export function benchPremise(channelId: string): string {
+  return `A bench table in channel ${channelId}.`;
+}
+
+const BENCH_PREMISE = /Premise: A bench table in channel (\d+)\./;
+
 export function createBenchModel(): BenchModel {
   const calls: ModelCall[] = [];
   const responder: Responder = (request) => {
     const phase = phaseOf(request);
-    // The orchestrator keys the provider's prompt cache by campaign, and a campaign is a channel.
-    const channelId = String(request.body.prompt_cache_key ?? '').replace(/^campaign-/, '');
+    // Every bench campaign names its channel in its premise (run-scale.ts), which every prompt of its turns carries.
+    const channelId = BENCH_PREMISE.exec(request.messages[1]?.content ?? '')?.[1] ?? '';
     const call: ModelCall = {
       channelId,
       phase,

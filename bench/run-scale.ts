@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { registerCommands } from '../src/register-commands.ts';
-import { startDiscordEmulator, type DiscordEmulator } from '../test/support/discord-emulator/index.ts';
+import { startDiscordEmulator, type DiscordEmulator, type InteractionView } from '../test/support/discord-emulator/index.ts';
 import { startFakeOpenAi } from '../test/support/fake-openai.ts';
-import { createBenchModel } from './bench-model.ts';
+import { benchPremise, createBenchModel } from './bench-model.ts';
 import { AFTER_TURN_SETTLE_MS, BOT_SETTLE_MS, BUCKET_RESET_WAIT_MS, OPENING_BATCH_SIZE } from './bench-settings.ts';
 import { summariseBotLogs, type BotLogSummary } from './bot-log-summary.ts';
 import { startBotProcess, type BotStop } from './bot-process.ts';
@@ -47,9 +47,11 @@ async function openCampaigns(discord: DiscordEmulator, channelIds: readonly stri
   for (let start = 0; start < channelIds.length; start += OPENING_BATCH_SIZE) {
     const handles = channelIds
       .slice(start, start + OPENING_BATCH_SIZE)
-      .map((channel) => discord.slashCommand({ channel, user: 'gm', name: 'gm', subcommand: 'start' }));
-    const views = await Promise.all(handles.map((handle) => handle.reply(undefined, { timeoutMs: 15_000 })));
-    const refused = views.find((view) => !view.original?.content.includes('A new campaign begins'));
+      .map((channel) => discord.slashCommand({ channel, user: 'gm', name: 'gm', subcommand: 'start', options: { premise: benchPremise(channel) } }));
+    // The GM's answer is private; the table's is the public follow-up announcing the campaign.
+    const announced = (view: InteractionView) => view.original?.loading === false && view.followUps.length > 0;
+    const views = await Promise.all(handles.map((handle) => handle.reply(announced, { timeoutMs: 15_000 })));
+    const refused = views.find((view) => !view.followUps.some((message) => message.content.includes('A new campaign begins')));
     if (refused !== undefined) throw new Error(`/gm start was not answered as expected: ${refused.original?.content ?? 'no answer'}`);
   }
   await pollUntil(() => channelIds.every((channelId) => hasLiveButtons(discord, channelId, 0)), {

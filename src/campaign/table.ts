@@ -8,6 +8,7 @@ import { explainTurnFailure } from './explain-turn-failure.ts';
 import { foldStillApplies, planFold, type Summariser } from './fold-plan.ts';
 import { joinParty } from './join-party.ts';
 import type { PresenterFactory } from './presenter.ts';
+import { createTableRecords } from './table-records.ts';
 import { applySceneEdits, emptyScene } from './scene-edits.ts';
 import type {
   ConfigureOutcome,
@@ -120,6 +121,7 @@ export type Table = ReturnType<typeof createTable>;
 export function createTable(dependencies: TableDependencies) {
   const { channelId, store, orchestrator, presenters } = dependencies;
   const logger = dependencies.logger.child({ channelId });
+  const records = createTableRecords(store, channelId);
 
   let queue: Promise<unknown> = Promise.resolve();
   let work: Work | null = null;
@@ -195,10 +197,10 @@ export function createTable(dependencies: TableDependencies) {
   async function beginTurn(): Promise<{ played: Promise<LoopStep> } | null> {
     if (dependencies.isShuttingDown() || work !== null) return null;
     const [campaign, storedScene, recentTurns, waiting] = await Promise.all([
-      store.getCampaign(channelId),
-      store.getScene(channelId),
+      records.campaign(),
+      records.scene(),
       store.getRecentTurns(channelId),
-      store.getWaiting(channelId),
+      records.waiting(),
     ]);
     if (campaign === undefined || campaign.status !== 'active') return null;
     const opening = campaign.turnCount === 0;
@@ -224,7 +226,7 @@ export function createTable(dependencies: TableDependencies) {
     const played = playTurn(current, { ...campaign, party: joinParty(campaign.party, batch) }, scene, recentTurns, opening);
     try {
       await store.saveTurns(channelId, [snapshotOf(turn)]);
-      if (batch.length > 0) await store.saveWaiting(channelId, rest);
+      if (batch.length > 0) await records.saveWaiting(rest);
       if (previous !== undefined) await retireOptionsOf(previous, batch);
     } catch (error) {
       logger.warn({ err: error, turnId: turn.turnId }, 'could not record the start of a turn');
@@ -344,7 +346,7 @@ export function createTable(dependencies: TableDependencies) {
   /** Queue task: the turn is answered. Returns null when it was taken away meanwhile (end, stop, start, shutdown). */
   async function deliverTurn(current: Work, result: TurnResult, messageIds: string[]): Promise<StoredTurn | null> {
     if (work !== current) return null;
-    const campaign = await store.getCampaign(channelId);
+    const campaign = await records.campaign();
     if (campaign === undefined || campaign.campaignId !== current.turn.campaignId) {
       work = null;
       return null;
@@ -367,7 +369,7 @@ export function createTable(dependencies: TableDependencies) {
       await store.saveOptionSet({ turnId: completed.turnId, channelId, messageId: lastMessageId, options: result.options, chosen: null, live: true });
     }
     await closeOptionsOf(completed.before?.previousOptionsTurnId ?? null);
-    await store.saveCampaign({
+    await records.saveCampaign({
       ...campaign,
       party: joinParty(campaign.party, completed.actions),
       turnCount: completed.number,
@@ -390,20 +392,20 @@ export function createTable(dependencies: TableDependencies) {
   async function keepFailedTurn(current: Work, messageIds: string[]): Promise<void> {
     if (work !== current) return;
     work = null;
-    const waiting = await store.getWaiting(channelId);
-    await store.saveWaiting(channelId, uniqueActions([...current.turn.actions, ...waiting]));
+    const waiting = await records.waiting();
+    await records.saveWaiting(uniqueActions([...current.turn.actions, ...waiting]));
     await store.saveTurns(channelId, [{ ...snapshotOf(current.turn), status: 'interrupted', messageIds, finishedAt: now() }]);
   }
 
   /** Queue task: the scene after a turn, unless a later turn, an undo or a reroll has made another turn the last. */
   async function applyMetadata(delivered: StoredTurn, metadata: SceneMetadata | null): Promise<void> {
     if (metadata === null) return;
-    const [campaign, turns, stored] = await Promise.all([store.getCampaign(channelId), store.getRecentTurns(channelId), store.getScene(channelId)]);
+    const [campaign, turns, stored] = await Promise.all([records.campaign(), store.getRecentTurns(channelId), records.scene()]);
     if (campaign === undefined || campaign.campaignId !== delivered.campaignId) return;
     if (deliveredTurns(campaign, turns).at(-1)?.turnId !== delivered.turnId) return;
     const edits = stored?.gmEdits ?? null;
     const editedSince = edits !== null && edits.at > delivered.startedAt;
-    await store.saveScene(channelId, {
+    await records.saveScene({
       metadata: editedSince ? applySceneEdits(metadata, edits.fields) : metadata,
       gmEdits: editedSince ? edits : null,
     });
@@ -424,15 +426,15 @@ export function createTable(dependencies: TableDependencies) {
       try {
         for (let attempt = 0; attempt < FOLD_ATTEMPTS; attempt += 1) {
           const plan = await serialise(async () => {
-            const [campaign, turns] = await Promise.all([store.getCampaign(channelId), store.getRecentTurns(channelId)]);
+            const [campaign, turns] = await Promise.all([records.campaign(), store.getRecentTurns(channelId)]);
             return campaign === undefined || campaign.status === 'ended' ? null : planFold(campaign, turns);
           });
           if (plan === null) return;
           const summary = await dependencies.summarise({ premise: plan.premise, summary: plan.summary, turns: plan.turns });
           const applied = await serialise(async () => {
-            const [campaign, turns] = await Promise.all([store.getCampaign(channelId), store.getRecentTurns(channelId)]);
+            const [campaign, turns] = await Promise.all([records.campaign(), store.getRecentTurns(channelId)]);
             if (campaign === undefined || !foldStillApplies(plan, campaign, turns)) return false;
-            await store.saveCampaign({ ...campaign, summary, summarisedThroughTurn: plan.throughTurn, updatedAt: now() });
+            await records.saveCampaign({ ...campaign, summary, summarisedThroughTurn: plan.throughTurn, updatedAt: now() });
             return true;
           });
           logger.info({ foldedTurns: plan.turnIds.length, throughTurn: plan.throughTurn, applied }, 'folded turns into the summary');
@@ -451,8 +453,8 @@ export function createTable(dependencies: TableDependencies) {
   async function postNarration(narration: Narration): Promise<void> {
     const prepared = await serialise(async () => {
       const [campaign, storedScene, turns] = await Promise.all([
-        store.getCampaign(channelId),
-        store.getScene(channelId),
+        records.campaign(),
+        records.scene(),
         store.getRecentTurns(channelId),
       ]);
       if (campaign === undefined || campaign.status === 'ended' || work !== null) return null;
@@ -477,7 +479,7 @@ export function createTable(dependencies: TableDependencies) {
       const recorded = await serialise(async () => {
         if (work !== prepared) return false;
         work = null;
-        const campaign = await store.getCampaign(channelId);
+        const campaign = await records.campaign();
         if (campaign === undefined || campaign.campaignId !== prepared.turn.campaignId) return false;
         const completed: StoredTurn = { ...prepared.turn, status: 'complete', messageIds, finishedAt: now(), logIndex: campaign.logLength };
         await store.saveTurns(channelId, [completed]);
@@ -489,7 +491,7 @@ export function createTable(dependencies: TableDependencies) {
           await store.saveOptionSet(closed);
           presenters.retireOptions(closed);
         }
-        await store.saveCampaign({ ...campaign, turnCount: completed.number, logLength: campaign.logLength + 1, updatedAt: now() });
+        await records.saveCampaign({ ...campaign, turnCount: completed.number, logLength: campaign.logLength + 1, updatedAt: now() });
         await store.saveLogEntry(campaign.campaignId, campaign.logLength, completed);
         return true;
       });
@@ -510,7 +512,7 @@ export function createTable(dependencies: TableDependencies) {
   function submit(action: PlayerAction): Promise<SubmitOutcome> {
     return serialise(async (): Promise<SubmitOutcome> => {
       if (dependencies.isShuttingDown()) return { status: 'shutting_down' };
-      const campaign = await store.getCampaign(channelId);
+      const campaign = await records.campaign();
       if (campaign === undefined || campaign.status === 'ended') return { status: 'not_active', campaign };
       let taken = action;
       if (action.source === 'message' && campaign.settings.messages === 'talk') {
@@ -526,9 +528,9 @@ export function createTable(dependencies: TableDependencies) {
         taken = { ...taken, text };
       }
       if (taken.text.length > MAX_ACTION_CHARACTERS) return { status: 'too_long', limit: MAX_ACTION_CHARACTERS };
-      const waiting = await store.getWaiting(channelId);
+      const waiting = await records.waiting();
       if (!hasRoomFor(waiting, taken)) return { status: 'full' };
-      await store.saveWaiting(channelId, [...waiting, taken]);
+      await records.saveWaiting([...waiting, taken]);
       const busy = work !== null || loop !== null || sealedBatch !== null;
       if (!busy) sealedBatch = new Set([...waiting, taken].map((waitingAction) => waitingAction.id));
       kick();
@@ -539,7 +541,7 @@ export function createTable(dependencies: TableDependencies) {
   function start(input: { guildId: string; premise: string; tone: string; startedBy: string }): Promise<StartOutcome> {
     return serialise(async (): Promise<StartOutcome> => {
       if (dependencies.isShuttingDown()) return { status: 'shutting_down' };
-      const previous = await store.getCampaign(channelId);
+      const previous = await records.campaign();
       if (previous !== undefined && previous.status !== 'ended') return { status: 'already_running', campaign: previous };
       // A turn of the ended campaign may still be finishing its abort: it is no longer this table's.
       takeWorkAway('ended');
@@ -548,9 +550,9 @@ export function createTable(dependencies: TableDependencies) {
       // stay in Discord and must answer "that choice has passed".
       const turns = await store.getRecentTurns(channelId);
       for (const turn of turns) await closeOptionsOf(turn.turnId);
-      await store.saveWaiting(channelId, []);
+      await records.saveWaiting([]);
       await store.deleteTurns(channelId);
-      await store.deleteScene(channelId);
+      await records.deleteScene();
       const createdAt = now();
       const campaign: Campaign = {
         campaignId: createCampaignId(),
@@ -570,7 +572,7 @@ export function createTable(dependencies: TableDependencies) {
         turnCount: 0,
         logLength: 0,
       };
-      await store.saveCampaign(campaign);
+      await records.saveCampaign(campaign);
       await store.addTable({ channelId, guildId: input.guildId });
       kick();
       return { status: 'started', campaign };
@@ -579,15 +581,15 @@ export function createTable(dependencies: TableDependencies) {
 
   function end(): Promise<EndOutcome> {
     return serialise(async (): Promise<EndOutcome> => {
-      const campaign = await store.getCampaign(channelId);
+      const campaign = await records.campaign();
       if (campaign === undefined || campaign.status === 'ended') return { status: 'not_running' };
       // Ended first: whatever happens next, nothing of this campaign runs again, not even after a crash.
-      await store.saveCampaign({ ...campaign, status: 'ended', updatedAt: now() });
+      await records.saveCampaign({ ...campaign, status: 'ended', updatedAt: now() });
       const stopped = takeWorkAway('ended');
       if (stopped?.kind === 'turn') await store.saveTurns(channelId, [{ ...snapshotOf(stopped.turn), status: 'stopped', finishedAt: now() }]);
       sealedBatch = null;
-      const dropped = await store.getWaiting(channelId);
-      await store.saveWaiting(channelId, []);
+      const dropped = await records.waiting();
+      await records.saveWaiting([]);
       const last = deliveredTurns(campaign, await store.getRecentTurns(channelId)).at(-1);
       const optionSet = last === undefined ? undefined : await store.getOptionSet(last.turnId);
       if (optionSet?.live === true) {
@@ -614,22 +616,22 @@ export function createTable(dependencies: TableDependencies) {
 
   function pause(): Promise<PauseOutcome> {
     return serialise(async (): Promise<PauseOutcome> => {
-      const campaign = await store.getCampaign(channelId);
+      const campaign = await records.campaign();
       if (campaign === undefined || campaign.status === 'ended') return { status: 'not_running' };
       if (campaign.status === 'paused') return { status: 'already_paused' };
-      await store.saveCampaign({ ...campaign, status: 'paused', updatedAt: now() });
-      const waiting = await store.getWaiting(channelId);
+      await records.saveCampaign({ ...campaign, status: 'paused', updatedAt: now() });
+      const waiting = await records.waiting();
       return { status: 'paused', turnRunning: work?.kind === 'turn', waiting: waiting.length };
     });
   }
 
   function resume(): Promise<ResumeOutcome> {
     return serialise(async (): Promise<ResumeOutcome> => {
-      const campaign = await store.getCampaign(channelId);
+      const campaign = await records.campaign();
       if (campaign === undefined || campaign.status === 'ended') return { status: 'not_running' };
       if (campaign.status !== 'paused') return { status: 'not_paused' };
-      await store.saveCampaign({ ...campaign, status: 'active', updatedAt: now() });
-      const waiting = await store.getWaiting(channelId);
+      await records.saveCampaign({ ...campaign, status: 'active', updatedAt: now() });
+      const waiting = await records.waiting();
       kick();
       return { status: 'resumed', waiting: waiting.length };
     });
@@ -637,15 +639,15 @@ export function createTable(dependencies: TableDependencies) {
 
   function stop(): Promise<StopOutcome> {
     return serialise(async (): Promise<StopOutcome> => {
-      const campaign = await store.getCampaign(channelId);
+      const campaign = await records.campaign();
       if (campaign === undefined || campaign.status === 'ended') return { status: 'not_running' };
       if (work?.kind !== 'turn') return { status: 'nothing_running' };
       const stopped = takeWorkAway('stopped');
       if (stopped === null) return { status: 'nothing_running' };
       const ids = new Set(stopped.turn.actions.map((action) => action.id));
       // The batch may still be in the waiting list (the start's writes can fail); it is dropped from there too.
-      const waiting = (await store.getWaiting(channelId)).filter((action) => !ids.has(action.id));
-      await store.saveWaiting(channelId, waiting);
+      const waiting = (await records.waiting()).filter((action) => !ids.has(action.id));
+      await records.saveWaiting(waiting);
       await store.saveTurns(channelId, [{ ...snapshotOf(stopped.turn), status: 'stopped', finishedAt: now() }]);
       stopped.continueAfterStop = waiting.length > 0 && campaign.status === 'active';
       if (!stopped.continueAfterStop) {
@@ -684,8 +686,8 @@ export function createTable(dependencies: TableDependencies) {
       if (last.kind === 'narration') return { status: 'last_is_narration' };
       // The actions first: until the turn is marked discarded they count as answered, after it they wait again.
       if (last.actions.length > 0) {
-        const waiting = await store.getWaiting(channelId);
-        await store.saveWaiting(channelId, uniqueActions([...last.actions, ...waiting]));
+        const waiting = await records.waiting();
+        await records.saveWaiting(uniqueActions([...last.actions, ...waiting]));
         sealedBatch = new Set(last.actions.map((action) => action.id));
       }
       await rewind(campaign, last.before, [last], 'discarded');
@@ -730,7 +732,7 @@ export function createTable(dependencies: TableDependencies) {
   }
 
   async function checkRewind(): Promise<{ campaign: Campaign; delivered: StoredTurn[] } | Exclude<UndoOutcome, { status: 'undone' }>> {
-    const campaign = await store.getCampaign(channelId);
+    const campaign = await records.campaign();
     if (campaign === undefined || campaign.status === 'ended') return { status: 'not_running' };
     // Not refused for a loop that only waits for the last turn's metadata: that metadata is dropped by the rewind.
     if (work !== null || narrations.length > 0 || sealedBatch !== null) return { status: 'busy' };
@@ -745,10 +747,10 @@ export function createTable(dependencies: TableDependencies) {
       await closeOptionsOf(turn.turnId);
       if (turn.logIndex !== undefined) await store.saveLogEntry(campaign.campaignId, turn.logIndex, { ...turn, status });
     }
-    await store.saveCampaign(campaignBefore(campaign, snapshot));
-    const stored = await store.getScene(channelId);
-    if (snapshot.scene === null) await store.deleteScene(channelId);
-    else await store.saveScene(channelId, { metadata: snapshot.scene, gmEdits: stored?.gmEdits ?? null });
+    await records.saveCampaign(campaignBefore(campaign, snapshot));
+    const stored = await records.scene();
+    if (snapshot.scene === null) await records.deleteScene();
+    else await records.saveScene({ metadata: snapshot.scene, gmEdits: stored?.gmEdits ?? null });
     const previousId = snapshot.previousOptionsTurnId;
     const optionSet = previousId === null ? undefined : await store.getOptionSet(previousId);
     if (optionSet !== undefined && status === 'discarded') await store.saveOptionSet({ ...optionSet, chosen: null, live: true });
@@ -757,7 +759,7 @@ export function createTable(dependencies: TableDependencies) {
   function narrate(text: string): Promise<NarrateOutcome> {
     return serialise(async () => {
       if (dependencies.isShuttingDown()) return { status: 'shutting_down' } as const;
-      const campaign = await store.getCampaign(channelId);
+      const campaign = await records.campaign();
       return campaign === undefined || campaign.status === 'ended' ? ({ status: 'not_running' } as const) : null;
     }).then(
       (refusal) =>
@@ -771,21 +773,21 @@ export function createTable(dependencies: TableDependencies) {
 
   function editScene(edits: SceneEdits): Promise<SceneOutcome> {
     return serialise(async (): Promise<SceneOutcome> => {
-      const campaign = await store.getCampaign(channelId);
+      const campaign = await records.campaign();
       if (campaign === undefined || campaign.status === 'ended') return { status: 'not_running' };
-      const stored = await store.getScene(channelId);
+      const stored = await records.scene();
       const scene = applySceneEdits(stored?.metadata ?? emptyScene(), edits);
-      await store.saveScene(channelId, { metadata: scene, gmEdits: { fields: { ...stored?.gmEdits?.fields, ...edits }, at: now() } });
+      await records.saveScene({ metadata: scene, gmEdits: { fields: { ...stored?.gmEdits?.fields, ...edits }, at: now() } });
       return { status: 'edited', scene };
     });
   }
 
   function configure(changes: Partial<TableSettings>): Promise<ConfigureOutcome> {
     return serialise(async (): Promise<ConfigureOutcome> => {
-      const campaign = await store.getCampaign(channelId);
+      const campaign = await records.campaign();
       if (campaign === undefined || campaign.status === 'ended') return { status: 'not_running' };
       const settings = { ...campaign.settings, ...changes };
-      await store.saveCampaign({ ...campaign, settings, updatedAt: now() });
+      await records.saveCampaign({ ...campaign, settings, updatedAt: now() });
       return { status: 'configured', settings };
     });
   }
@@ -795,22 +797,22 @@ export function createTable(dependencies: TableDependencies) {
   /** At start-up: unfinished turns are marked, and every acknowledged action not yet answered is answered once. */
   async function recover(): Promise<void> {
     const interrupted = await serialise(async () => {
-      const campaign = await store.getCampaign(channelId);
+      const campaign = await records.campaign();
       if (campaign === undefined || campaign.status === 'ended') {
         await store.removeTable(channelId);
         return [];
       }
-      const [turns, waiting] = await Promise.all([store.getRecentTurns(channelId), store.getWaiting(channelId)]);
+      const [turns, waiting] = await Promise.all([store.getRecentTurns(channelId), records.waiting()]);
       const delivered = deliveredTurns(campaign, turns);
       const answered = new Set(delivered.flatMap((turn) => turn.actions.map((action) => action.id)));
       const unfinished = turns.filter((turn) => belongsTo(turn, campaign) && turn.status === 'in_progress');
       const toAnswer = uniqueActions([...unfinished.flatMap((turn) => turn.actions), ...waiting]).filter((action) => !answered.has(action.id));
       // The waiting list first: until the turns are marked, their actions are found there too.
-      await store.saveWaiting(channelId, toAnswer);
+      await records.saveWaiting(toAnswer);
       if (unfinished.length > 0) await store.saveTurns(channelId, unfinished.map((turn) => ({ ...turn, status: 'interrupted', finishedAt: now() })));
       // A crash between a turn's record and the campaign's count: the delivered turns are the truth.
       const lastNumber = delivered.at(-1)?.number ?? 0;
-      if (campaign.turnCount !== lastNumber) await store.saveCampaign({ ...campaign, turnCount: lastNumber, updatedAt: now() });
+      if (campaign.turnCount !== lastNumber) await records.saveCampaign({ ...campaign, turnCount: lastNumber, updatedAt: now() });
       // The interrupted turn is answered again as the batch it was, before what waited behind it.
       const replayed = unfinished.at(-1)?.actions.filter((taken) => !answered.has(taken.id)) ?? [];
       if (replayed.length > 0) sealedBatch = new Set(replayed.map((taken) => taken.id));

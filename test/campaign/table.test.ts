@@ -26,7 +26,8 @@ const GUILD = '1300000000000000001';
 
 type ShownTurn = { turnId: string; events: TurnEvent[]; interrupted: string | null; finished: boolean };
 
-function recordingPresenters() {
+/** `holdFinish`: what a turn's final write waits for (its buttons land when the promise resolves); by the turn's index. */
+function recordingPresenters(holdFinish: (turnIndex: number) => Promise<unknown> = async () => undefined) {
   const turns: ShownTurn[] = [];
   const retired: OptionSet[] = [];
   const restored: OptionSet[] = [];
@@ -49,6 +50,7 @@ function recordingPresenters() {
           }
         },
         finish: async () => {
+          await holdFinish(turns.indexOf(shown));
           shown.finished = true;
           return { messageIds: [messageId] };
         },
@@ -227,6 +229,27 @@ describe('the table', () => {
     hold.open();
   });
 
+  it('lets a turn of an ended campaign write nothing, even when its text lands after the new campaign has started', async () => {
+    const finalWrite = createGate();
+    const { factory, turns } = recordingPresenters((turnIndex) => (turnIndex === 1 ? finalWrite.until : Promise.resolve()));
+    const table = await openedTable(startTables(factory));
+    await table.submit(action('Alice', 'I read the inscription'));
+    // The old turn has its options and is waiting for its final write to land when the GM ends and restarts.
+    await waitUntil(() => turns[1]?.events.some((event) => event.type === 'player_options') === true);
+    expect((await table.end()).status).toBe('ended');
+    const restarted = await table.start({ guildId: GUILD, premise: 'Sky pirates', tone: 'airy', startedBy: 'gm' });
+    finalWrite.open();
+    await table.idle();
+
+    if (restarted.status !== 'started') throw new Error('the new campaign must start');
+    const campaign = await store.getCampaign(CHANNEL);
+    expect(campaign).toMatchObject({ campaignId: restarted.campaign.campaignId, premise: 'Sky pirates', turnCount: 1, status: 'active' });
+    const stored = await store.getRecentTurns(CHANNEL);
+    expect(stored.map((turn) => [turn.campaignId, turn.number, turn.status])).toEqual([[restarted.campaign.campaignId, 1, 'complete']]);
+    expect((await store.getOptionSet(turns[1]?.turnId ?? ''))?.live).not.toBe(true);
+    expect(narrativePrompts().at(-1)).toContain('Premise: Sky pirates');
+  });
+
   it('answers each acknowledged action exactly once after a crash between any two writes', async () => {
     const tables = startTables(recordingPresenters().factory);
     await openedTable(tables);
@@ -281,8 +304,10 @@ describe('the table', () => {
     // The summariser writes the folded turns' actions after the summary it was given, and waits for the test: while
     // it waits, turns keep being delivered, each of which once saved the whole campaign over the fold.
     const held: ReturnType<typeof createGate>[] = [];
+    const asked: string[] = [];
     let released = false;
     const summarise: Summariser = async (input) => {
+      asked.push(...input.turns.map((turn) => turn.actions[0]?.text ?? 'opening'));
       if (!released) {
         const gate = createGate();
         held.push(gate);
@@ -292,10 +317,12 @@ describe('the table', () => {
       return [input.summary, ...folded].filter((part) => part !== '').join(' ');
     };
     const table = await openedTable(startTables(recordingPresenters().factory, summarise));
-    // Each action arrives while the turn before it is being written.
+    // Each action arrives while the turn before it is being written; a fold held so far is let go while a turn that
+    // started before it runs, so that turn is delivered after the fold.
     for (let index = 1; index <= 16; index += 1) {
       expect(['started', 'queued']).toContain((await table.submit(action('Alice', `a${index}`))).status);
       await waitUntil(() => narrativePrompts().length === index + 1);
+      if (index % 4 === 0) for (const gate of held) gate.open();
     }
     await waitUntil(async () => (await store.getCampaign(CHANNEL))?.turnCount === 17);
     expect(held.length).toBeGreaterThan(0);
@@ -307,7 +334,10 @@ describe('the table', () => {
     const through = stored?.summarisedThroughTurn ?? 0;
     // Nothing older than the verbatim window is left out, and the summary holds each folded turn once, in order.
     expect(through).toBeGreaterThanOrEqual(17 - 8);
-    expect(stored?.summary.split(' ')).toEqual(['opening', ...Array.from({ length: through - 1 }, (_, index) => `a${index + 1}`)]);
+    const inOrder = ['opening', ...Array.from({ length: through - 1 }, (_, index) => `a${index + 1}`)];
+    expect(stored?.summary.split(' ')).toEqual(inOrder);
+    // And the summariser was asked about each turn once: no fold was lost to a turn delivered meanwhile and redone.
+    expect(asked).toEqual(inOrder);
     expect(narrativePrompts().at(-1)).toContain(`a${through - 1}`);
   });
 });

@@ -24,18 +24,21 @@ export const BUTTONS_PER_ROW_LIMIT = 5;
 // ── Writing to a channel ────────────────────────────────────────────────────────────────────────────────
 
 /**
- * Default minimum time between streaming (partial) edits in one channel. About one a second keeps the text
- * lively while leaving the channel's write budget for creates and final edits.
+ * Default minimum time between streaming (partial) edits in one channel. The channel's budget usually spaces them
+ * further (CHANNEL_WRITE_WINDOW_MS / streaming share of CHANNEL_WRITE_BUDGET, about 1.3 s); this floor only matters
+ * for a bot whose budget Discord raised.
  */
 export const DEFAULT_EDIT_INTERVAL_MS = 1000;
 
 /**
- * Sends and edits of one channel share a bucket of 5 requests per 5 s at Discord. We allow ourselves 4, so that
- * clock skew between us and Discord, or a write from elsewhere, never yields a 429 and discord.js never has to
- * queue (a queued edit delays the text players see).
+ * Sends and edits of one channel share a bucket of 5 requests per 5 s at Discord (a window that opens with its first
+ * request). We count all 5 in a sliding window a little longer than Discord's, so that a request that reaches Discord
+ * sooner than an earlier one (network jitter up to the margin) still lands in a window with room: no 429, and
+ * discord.js never has to queue (a queued edit delays the text players see). Discord's own rate-limit headers are
+ * obeyed on top of this count.
  */
-export const CHANNEL_WRITE_BUDGET = 4;
-export const CHANNEL_WRITE_WINDOW_MS = 5000;
+export const CHANNEL_WRITE_BUDGET = 5;
+export const CHANNEL_WRITE_WINDOW_MS = 5250;
 
 /**
  * Slots of the budget that streaming edits leave free, so a create or final edit goes out at once instead of
@@ -44,10 +47,19 @@ export const CHANNEL_WRITE_WINDOW_MS = 5000;
 export const CHANNEL_WRITE_URGENT_RESERVE = 1;
 
 /**
- * A low-priority write (disabling an old turn's buttons) yields to streaming, but not for ever: after this wait it
- * competes like a streaming edit.
+ * A low-priority write (disabling an old turn's buttons) waits for a quiet channel with room to spare, so that a table
+ * playing turn after turn keeps its writes for its stream; but not for ever: after this wait it competes like a
+ * streaming edit. A click on an old button meanwhile still gets a fair answer (queued, or "that choice has passed").
  */
-export const LOW_PRIORITY_MAX_DELAY_MS = 10_000;
+export const LOW_PRIORITY_MAX_DELAY_MS = 30_000;
+
+/**
+ * Once a turn's text is complete only its final edit (with the buttons) is still to come, usually within a second.
+ * The complete text is shown before it only if the final has not come this long after the previous write, so that no
+ * visible pause exceeds ~1.5 s without spending a write the final would supersede a moment later: back-to-back turns
+ * need that write for their own stream.
+ */
+export const SETTLED_TEXT_PAUSE_MS = 1400;
 
 /** Discord shows "is typing…" for about 10 s per request; refreshing a little earlier keeps it continuous. */
 export const TYPING_REFRESH_MS = 8000;

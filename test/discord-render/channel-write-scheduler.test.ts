@@ -9,8 +9,12 @@ import { createRecordingPort, maxStartsInWindow } from './recording-port.ts';
 
 const logger = pino({ level: 'silent' });
 
+/** Discord's 5 writes per 5 s, counted in a 5.25 s window; streaming paced at 5250 / 4 slots. */
+const WINDOW_MS = 5250;
+const STREAM_INTERVAL_MS = 1313;
+
 function scheduler(options: Partial<ChannelWriteSchedulerOptions> = {}) {
-  return createChannelWriteScheduler({ logger, editIntervalMs: 1000, budget: 4, windowMs: 5000, urgentReserve: 1, ...options });
+  return createChannelWriteScheduler({ logger, editIntervalMs: 1000, budget: 5, windowMs: WINDOW_MS, urgentReserve: 1, ...options });
 }
 
 /** Streams a growing text into one message: a partial write every `everyMs` for `durationMs`, then the final. */
@@ -80,10 +84,9 @@ describe('channel write scheduler', () => {
     const courtesy = recording.writes.find((write) => write.messageId === 'old');
     const streamed = recording.writes.filter((write) => write.messageId !== 'old');
     // The create and the streaming edits had every slot while text flowed; the old buttons came once it stopped.
-    expect(streamed.map((write) => write.startedAt)).toEqual([0, 1000, 2000, 5000]);
+    expect(streamed.map((write) => write.startedAt)).toEqual([0, STREAM_INTERVAL_MS, 2 * STREAM_INTERVAL_MS, 3 * STREAM_INTERVAL_MS]);
     expect(recording.writes[0]?.messageId).not.toBe('old');
     expect(courtesy?.startedAt).toBeGreaterThanOrEqual(streamEnd);
-    expect(courtesy?.startedAt).toBeGreaterThan(5000);
   });
 
   it('sends only the newest content of a message: latest wins', async () => {
@@ -97,11 +100,11 @@ describe('channel write scheduler', () => {
     await vi.advanceTimersByTimeAsync(3000);
     expect(recording.writes.map((write) => [write.kind, write.payload, write.startedAt])).toEqual([
       ['send', 'a', 0],
-      ['edit', 'abcd', 1000],
+      ['edit', 'abcd', STREAM_INTERVAL_MS],
     ]);
   });
 
-  it('spaces partial edits by the interval, keeps one request in flight and never exceeds the budget', async () => {
+  it("spaces partial edits by the budget's refill, keeps one request in flight and never exceeds the budget", async () => {
     const recording = createRecordingPort({ latencyMs: 120 });
     const message = scheduler().newMessage(recording.port);
     const { text, final } = await stream((content, isFinal) => message.write(content, isFinal ? 'final' : 'partial'), 20_000, 20);
@@ -112,10 +115,13 @@ describe('channel write scheduler', () => {
     expect(partialEdits.length).toBeGreaterThan(5);
     const starts = recording.writes.map((write) => write.startedAt);
     for (let index = 1; index < starts.length - 1; index += 1) {
-      expect((starts[index] ?? 0) - (starts[index - 1] ?? 0)).toBeGreaterThanOrEqual(1000);
+      expect((starts[index] ?? 0) - (starts[index - 1] ?? 0)).toBeGreaterThanOrEqual(STREAM_INTERVAL_MS);
+      // Evenly: the budget is never spent in a burst that must then stall.
+      expect((starts[index] ?? 0) - (starts[index - 1] ?? 0)).toBeLessThan(STREAM_INTERVAL_MS + 150);
     }
     expect(recording.maxInFlight).toBe(1);
-    expect(maxStartsInWindow(recording.writes, 5000)).toBeLessThanOrEqual(4);
+    expect(maxStartsInWindow(recording.writes.slice(0, -1), WINDOW_MS)).toBeLessThanOrEqual(4);
+    expect(maxStartsInWindow(recording.writes, WINDOW_MS)).toBeLessThanOrEqual(5);
     expect(recording.writes.at(-1)?.payload).toBe(`${text}END`);
   });
 
@@ -144,26 +150,64 @@ describe('channel write scheduler', () => {
     await vi.advanceTimersByTimeAsync(20_000);
     await Promise.all(finals);
     expect(recording.writes.map((write) => write.payload)).toEqual(Array.from({ length: 10 }, (_, index) => `piece ${index}`));
-    expect(maxStartsInWindow(recording.writes, 5000)).toBe(4);
-    expect(recording.writes.slice(0, 4).map((write) => write.startedAt)).toEqual([0, 30, 60, 90]);
-    expect(recording.writes[4]?.startedAt).toBe(5000);
+    expect(maxStartsInWindow(recording.writes, WINDOW_MS)).toBe(5);
+    expect(recording.writes.slice(0, 5).map((write) => write.startedAt)).toEqual([0, 30, 60, 90, 120]);
+    expect(recording.writes[5]?.startedAt).toBe(WINDOW_MS);
   });
 
   it('leaves a budget slot free for finals while streaming', async () => {
-    const recording = createRecordingPort();
-    const channel = scheduler({ editIntervalMs: 100 });
+    const recording = createRecordingPort({ latencyMs: 10 });
+    const channel = scheduler();
     const streaming = channel.newMessage(recording.port);
-    for (let tick = 0; tick < 10; tick += 1) {
+    for (let tick = 0; tick < 80; tick += 1) {
       void streaming.write(`text ${tick}`, 'partial');
-      await vi.advanceTimersByTimeAsync(100);
+      await vi.advanceTimersByTimeAsync(50);
     }
-    // Three writes in the window (create + 2 edits); the fourth slot is kept for this final.
-    expect(recording.writes.length).toBe(3);
-    const other = channel.newMessage(recording.port);
-    const final = other.write('urgent', 'final');
-    await vi.advanceTimersByTimeAsync(0);
+    // Four streaming writes fill the window; the fifth slot is kept for this final, which goes at once.
+    expect(maxStartsInWindow(recording.writes, WINDOW_MS)).toBe(4);
+    const requestedAt = Date.now();
+    const final = channel.newMessage(recording.port).write('urgent', 'final');
+    await vi.advanceTimersByTimeAsync(10);
     await final;
-    expect(recording.writes.at(-1)).toMatchObject({ kind: 'send', payload: 'urgent', startedAt: 1000 });
+    expect(recording.writes.at(-1)).toMatchObject({ kind: 'send', payload: 'urgent' });
+    expect((recording.writes.at(-1)?.startedAt ?? Infinity) - requestedAt).toBeLessThanOrEqual(10);
+  });
+
+  it('keeps an even pace across consecutive turns: the turn after a final starts and streams without a long pause', async () => {
+    const recording = createRecordingPort({ latencyMs: 30 });
+    const channel = scheduler();
+    // Two turns as a table plays them: ~3.3 s of text at a word every 16 ms, the final 0.8 s later (the options call),
+    // and the next player's words 1.4 s after that final (a second to answer, the model's first token).
+    let turnStart = 0;
+    const finals: number[] = [];
+    for (let turn = 0; turn < 3; turn += 1) {
+      const message = channel.newMessage(recording.port);
+      let text = '';
+      for (let word = 0; word < 200; word += 1) {
+        text += `t${turn}w${word} `;
+        void message.write(text, 'partial');
+        await vi.advanceTimersByTimeAsync(16);
+      }
+      // The text is complete; the final, with the buttons, follows once the options are there.
+      void message.write(text, 'settled');
+      await vi.advanceTimersByTimeAsync(800);
+      const final = message.write(`${text}END`, 'final');
+      await vi.advanceTimersByTimeAsync(100);
+      await final;
+      finals.push(recording.writes.at(-1)?.startedAt ?? 0);
+      await vi.advanceTimersByTimeAsync(1300);
+      turnStart = Date.now();
+    }
+    expect(turnStart).toBeGreaterThan(0);
+    // Within every turn, from its first write to its final, no pause longer than 1.5 s.
+    for (let turn = 0; turn < 3; turn += 1) {
+      const writes = recording.writes.filter((write) => String(write.payload).startsWith(`t${turn}w`));
+      const starts = writes.map((write) => write.startedAt);
+      const pauses = starts.slice(1).map((start, index) => start - (starts[index] ?? start));
+      expect(Math.max(...pauses), `turn ${turn}: ${starts.join(', ')}`).toBeLessThanOrEqual(1500);
+      expect(writes.at(-1)?.payload).toMatch(/END$/);
+    }
+    expect(maxStartsInWindow(recording.writes, WINDOW_MS)).toBeLessThanOrEqual(5);
   });
 
   it('sends finals and creates first, then partial edits, then low-priority writes', async () => {
@@ -183,7 +227,7 @@ describe('channel write scheduler', () => {
     void oldTurn.write('disabled buttons', 'background');
     void streaming.write('first words and more still', 'partial');
     void finished.write('earlier text, final', 'final');
-    await vi.advanceTimersByTimeAsync(5000);
+    await vi.advanceTimersByTimeAsync(12_000);
     expect(recording.writes.map((write) => write.payload)).toEqual([
       'in flight',
       'earlier text, final',
@@ -215,7 +259,7 @@ describe('channel write scheduler', () => {
     });
     const message = scheduler().newMessage(recording.port);
     const hello = message.write('hello', 'partial');
-    await vi.advanceTimersByTimeAsync(1000);
+    await vi.advanceTimersByTimeAsync(STREAM_INTERVAL_MS);
     await hello;
     const partial = message.write('boom partial', 'partial');
     await vi.advanceTimersByTimeAsync(0);

@@ -116,13 +116,16 @@ describe('turn renderer', () => {
     const writes = fake.requests.filter((request) => request.kind !== 'typing');
     const partialEdits = writes.filter((request) => request.kind === 'edit' && request.body?.content?.endsWith(WRITING_MARK));
     expect(partialEdits.length).toBeGreaterThan(5);
-    expect(maxStartsInWindow(writes.map((write) => ({ startedAt: write.at })), 5000)).toBeLessThanOrEqual(4);
+    expect(maxStartsInWindow(writes.map((write) => ({ startedAt: write.at })), 5250)).toBeLessThanOrEqual(5);
     for (const write of writes) {
       expect(write.body?.allowedMentions).toEqual({ parse: [], repliedUser: false });
       expect((write.body?.content ?? '').length).toBeLessThanOrEqual(2000);
     }
-    // The first words go out at once (here the model's first token came at 250 ms), not one interval later.
-    expect(writes[0]).toMatchObject({ kind: 'send', at: 250 });
+    // The first words go out as soon as they make a phrase (the model's first token came at 250 ms, five characters
+    // every 20 ms): three whole words, not a lonely first token, and not one interval later.
+    expect(writes[0]?.kind).toBe('send');
+    expect(writes[0]?.at).toBeLessThanOrEqual(350);
+    expect(writes[0]?.body?.content?.startsWith('The lantern gutters ')).toBe(true);
   });
 
   it('refreshes the typing indicator until the first text appears', async () => {
@@ -134,6 +137,28 @@ describe('turn renderer', () => {
     renderer.sink({ type: 'narrative_chunk', content: 'Rain.', is_final: false, timestamp });
     await vi.advanceTimersByTimeAsync(30_000);
     expect(fake.requests.filter((request) => request.kind === 'typing')).toHaveLength(3);
+  });
+
+  it('waits for a phrase before the first write, but never long: a slow first word is shown within 600 ms', async () => {
+    const fake = createFakeChannel();
+    const renderer = createTurnRenderer({ channel: fake.channel, scheduler: createChannelWriteScheduler({ logger }), turnId: 't', logger });
+    renderer.start();
+    renderer.sink({ type: 'narrative_chunk', content: 'The', is_final: false, timestamp });
+    await vi.advanceTimersByTimeAsync(40);
+    renderer.sink({ type: 'narrative_chunk', content: ' tav', is_final: false, timestamp });
+    await vi.advanceTimersByTimeAsync(200);
+    expect(fake.requests.filter((request) => request.kind === 'send')).toHaveLength(0);
+    renderer.sink({ type: 'narrative_chunk', content: 'ern falls silent', is_final: false, timestamp });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(fake.requests.find((request) => request.kind === 'send')).toMatchObject({ at: 240, body: { content: `The tavern falls silent${WRITING_MARK}` } });
+
+    // A model that stalls after one word: its word is shown once the wait is over, rather than nothing at all.
+    const slow = createFakeChannel();
+    const slowRenderer = createTurnRenderer({ channel: slow.channel, scheduler: createChannelWriteScheduler({ logger }), turnId: 'u', logger });
+    const startedAt = Date.now();
+    slowRenderer.sink({ type: 'narrative_chunk', content: 'Silence', is_final: false, timestamp });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(slow.requests.find((request) => request.kind === 'send')).toMatchObject({ at: startedAt + 600, body: { content: `Silence${WRITING_MARK}` } });
   });
 
   it('sends no typing indicator when the first words come before the typing delay', async () => {

@@ -162,7 +162,7 @@ describe('a campaign in a channel', () => {
   it('lets model text mention @everyone and roles without pinging anyone', async () => {
     world.discord.userMessage({ channel: 'tavern', user: 'alice', content: 'I ring the bell' });
     // The channel's write budget may still be spent by the turn before: the text waits for it rather than draw a 429.
-    const shown = await world.discord.waitFor(() => world.botMessages('tavern').find((message) => message.content.includes('The crier bellows')), {
+    const shown = await world.discord.waitFor(() => world.botMessages('tavern').find((message) => message.content.includes(`The crier bellows @everyone and ${roleMention}`)), {
       timeoutMs: 15_000,
     });
     const writes = world.discord.requests.filter((request) => request.route === '/channels/:channelId/messages' || request.route === '/channels/:channelId/messages/:messageId');

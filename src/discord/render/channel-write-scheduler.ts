@@ -4,17 +4,35 @@ import {
   CHANNEL_WRITE_WINDOW_MS,
   DEFAULT_EDIT_INTERVAL_MS,
   LOW_PRIORITY_MAX_DELAY_MS,
+  SETTLED_TEXT_PAUSE_MS,
 } from '../../constants.ts';
 import type { Logger } from '../../logger.ts';
 import type { GatePriority, GateTicket, GlobalWriteGate } from './global-write-gate.ts';
 
-// One scheduler per channel decides when each send or edit of that channel goes out (docs/architecture.md: Discord's limits). Discord gives a
-// channel about 5 writes per 5 s, shared by sends and edits; discord.js queues anything beyond that, and a queued
-// edit only delays text players are waiting for. So the scheduler keeps the one true queue itself: newest content
-// wins, one request at a time, streaming edits spaced out, creates and final edits first, all within a budget.
+// One scheduler per channel decides when each send or edit of that channel goes out (docs/architecture.md: Discord's
+// limits). Discord gives a channel about 5 writes per 5 s, shared by sends and edits; discord.js queues anything
+// beyond that, and a queued edit only delays text players are waiting for. So the scheduler keeps the one true queue
+// itself. Its goals, in this order:
+// 1. Never a 429: at most `budget` writes start in any sliding `windowMs` (5 in 5.25 s: Discord's 5 per 5 s with a
+//    margin for jitter), and none while Discord's own headers say the bucket is empty (writes made before a restart).
+// 2. The final text exact and prompt: a final (and a create: until it lands players see nothing) goes first, and
+//    streaming edits always leave `urgentReserve` slots of the window free for it.
+// 3. The first words as soon as they exist: a create never waits for a streaming interval.
+// 4. The longest pause between visible updates as short as the budget allows, across consecutive turns: streaming
+//    edits are paced by the budget's refill (one every windowMs / streaming slots, about 1.3 s), not at a faster
+//    fixed interval that spends the window in a burst and then stalls for seconds. The pace counts every write of
+//    the channel (the previous turn's final, a notice), so a new turn starts into a window with room for its stream.
+//    Text that will not grow any more (`settled`: its final, with the buttons, follows) is shown only if the final has
+//    not come SETTLED_TEXT_PAUSE_MS after the previous write: usually the final carries it, one write fewer.
+// 5. Courtesies last: a background write (disabling old buttons) waits for a quiet channel with room for two more
+//    streaming writes in the window, or for its maximum delay.
+// Newest content wins (only the latest payload of a message is ever sent) and one request is in flight at a time.
 
-/** How a write may be treated: a partial edit may be merged into a later one; a final is awaited by its caller. */
-export type WriteUrgency = 'final' | 'partial' | 'background';
+/**
+ * How a write may be treated: a partial edit may be merged into a later one; a final is awaited by its caller; a
+ * settled write is text that will not grow any more (its final follows): shown only if the final is slow to come.
+ */
+export type WriteUrgency = 'final' | 'partial' | 'settled' | 'background';
 
 /** The only way the scheduler reaches Discord; the discord.js adapter implements it. */
 export type MessageWritePort<Payload> = {
@@ -47,7 +65,7 @@ export type ChannelWriteScheduler = {
 
 export type ChannelWriteSchedulerOptions = {
   logger: Logger;
-  /** Minimum time between streaming edits, from the start of the previous write in the channel. */
+  /** Minimum time between streaming edits, from the start of the previous write (the budget's pace may be slower). */
   editIntervalMs?: number;
   /** At most this many writes start within any window of `windowMs`. */
   budget?: number;
@@ -55,6 +73,8 @@ export type ChannelWriteSchedulerOptions = {
   /** Budget slots streaming and background writes leave free for creates and finals. */
   urgentReserve?: number;
   lowPriorityMaxDelayMs?: number;
+  /** How long after the previous write settled text (complete, its final to follow) may wait for that final. */
+  settledPauseMs?: number;
   now?: () => number;
   /** Shared by every channel of the process: Discord's global request limit, handed out by importance. */
   gate?: GlobalWriteGate;
@@ -74,7 +94,7 @@ type MessageState = {
 
 type Decision = { go: MessageState } | { waitUntil: number } | null;
 
-const urgencyRank: Record<WriteUrgency, number> = { background: 0, partial: 1, final: 2 };
+const urgencyRank: Record<WriteUrgency, number> = { background: 0, settled: 1, partial: 2, final: 3 };
 /** A channel counts as streaming until this many edit intervals after the last streamed text. */
 const QUIET_AFTER_PARTIAL_FACTOR = 1.5;
 const gateRank: Record<GatePriority, number> = { background: 0, partial: 1, urgent: 2 };
@@ -86,7 +106,10 @@ export function createChannelWriteScheduler(options: ChannelWriteSchedulerOption
   const budget = options.budget ?? CHANNEL_WRITE_BUDGET;
   const windowMs = options.windowMs ?? CHANNEL_WRITE_WINDOW_MS;
   const streamingBudget = Math.max(1, budget - (options.urgentReserve ?? CHANNEL_WRITE_URGENT_RESERVE));
+  // The refill pace: spending the streaming slots any faster only moves the wait to the end of the window.
+  const streamIntervalMs = Math.max(editIntervalMs, Math.ceil(windowMs / streamingBudget));
   const lowPriorityMaxDelayMs = options.lowPriorityMaxDelayMs ?? LOW_PRIORITY_MAX_DELAY_MS;
+  const settledPauseMs = options.settledPauseMs ?? SETTLED_TEXT_PAUSE_MS;
 
   // Messages with a pending write, in the order their pending write was first asked for (a Set keeps insertion order).
   const waiting = new Set<MessageState>();
@@ -114,7 +137,8 @@ export function createChannelWriteScheduler(options: ChannelWriteSchedulerOption
 
   function gatePriority(state: MessageState): GatePriority {
     const urgency = state.pending?.urgency ?? 'background';
-    return state.id === undefined || urgency === 'final' ? 'urgent' : urgency;
+    if (state.id === undefined || urgency === 'final') return 'urgent';
+    return urgency === 'settled' ? 'partial' : urgency;
   }
 
   function mostUrgentWaiting(): MessageState | undefined {
@@ -139,7 +163,9 @@ export function createChannelWriteScheduler(options: ChannelWriteSchedulerOption
     } else {
       // Latest wins: the content in between is never sent; whoever waited for it is served by the newer content.
       state.pending.payload = payload;
-      if (urgencyRank[urgency] > urgencyRank[state.pending.urgency]) state.pending.urgency = urgency;
+      // The newest content decides, except that it never lowers a final: settled text replaces a pending partial.
+      const settles = urgency === 'settled' && state.pending.urgency === 'partial';
+      if (settles || urgencyRank[urgency] > urgencyRank[state.pending.urgency]) state.pending.urgency = urgency;
       state.pending.waiters.push(waiter);
     }
     waitingTicket?.raise(gatePriority(state));
@@ -174,7 +200,7 @@ export function createChannelWriteScheduler(options: ChannelWriteSchedulerOption
       if (pending === undefined) continue;
       // A create is never merely "partial": until it lands, players see nothing at all.
       if (state.id === undefined || pending.urgency === 'final') firstUrgent ??= state;
-      else if (pending.urgency === 'partial') firstStreaming ??= state;
+      else if (pending.urgency === 'partial' || pending.urgency === 'settled') firstStreaming ??= state;
       else if (at - pending.requestedAt >= lowPriorityMaxDelayMs) firstStreaming ??= state;
       else firstBackground ??= state;
     }
@@ -194,7 +220,10 @@ export function createChannelWriteScheduler(options: ChannelWriteSchedulerOption
     }
     const candidate = firstStreaming ?? firstBackground;
     if (candidate === undefined) return null;
-    const readyAt = Math.max(lastStartedAt + editIntervalMs, budgetFreeAt(at, streamingBudget), discordBlocksUntil);
+    // A courtesy leaves room in the window for two more streaming writes, so it never delays the next turn's stream.
+    const slots = candidate === firstStreaming ? streamingBudget : Math.max(1, streamingBudget - 2);
+    const settledAt = candidate.pending?.urgency === 'settled' ? lastStartedAt + settledPauseMs : at;
+    const readyAt = Math.max(lastStartedAt + streamIntervalMs, settledAt, budgetFreeAt(at, slots), discordBlocksUntil);
     return readyAt <= at ? { go: candidate } : { waitUntil: readyAt };
   }
 

@@ -20,6 +20,15 @@ export const WRITING_MARK = '\n-# ✍️ the DM is writing…';
 export const SILENT_TURN_TEXT = '*(The Dungeon Master has nothing to add.)*';
 
 const responseSeparator = '\n\n';
+
+/** The first write of a turn carries a phrase: at least this many whole words (or a clause, or these characters). */
+const FIRST_WRITE_MIN_WORDS = 3;
+const FIRST_WRITE_MIN_CHARACTERS = 24;
+/**
+ * How long the first words may wait for a phrase: at ~60 tokens/s three words take 50 ms; a slow model still shows
+ * what it has well within a second of its first token. The typing indicator covers the wait.
+ */
+const FIRST_WRITE_MAX_WAIT_MS = 600;
 const notePrefix = '*(interrupted — ';
 const noteSuffix = ')*';
 
@@ -73,6 +82,9 @@ export function createTurnRenderer(options: TurnRendererOptions): TurnRenderer {
   let typing: TypingIndicator | undefined;
   let ending: Promise<{ messageIds: string[] }> | undefined;
   let endedByInterrupt = false;
+  let textComplete = false;
+  let firstWriteAsked = false;
+  let firstWriteTimer: ReturnType<typeof setTimeout> | undefined;
 
   function writeFinal(message: RenderedMessage, payload: MessagePayload): void {
     finalWrites.push(message.handle.write(payload, 'final').catch((error: unknown) => void failures.push(error)));
@@ -107,8 +119,28 @@ export function createTurnRenderer(options: TurnRendererOptions): TurnRenderer {
     const tail = freezeFullMessages();
     // Without streaming the turn appears at once, when it is complete (the typing indicator covers the wait).
     if (tail === '' || options.streaming === false) return;
+    if (!firstWriteAsked && !worthReading(tail) && !textComplete) {
+      // A lonely first token reads as a glitch: the first write waits for a phrase, but not for long.
+      firstWriteTimer ??= setTimeout(() => {
+        firstWriteTimer = undefined;
+        if (ending === undefined) writeProgress(unfrozenTail(documentText, frozenUpTo));
+      }, FIRST_WRITE_MAX_WAIT_MS);
+      return;
+    }
+    writeProgress(tail);
+  }
+
+  function writeProgress(tail: string): void {
+    if (tail === '') return;
+    firstWriteAsked = true;
+    clearFirstWriteTimer();
     stopTyping();
-    void liveMessage().handle.write({ content: `${tail}${WRITING_MARK}`, components: [] }, 'partial');
+    void liveMessage().handle.write({ content: `${tail}${WRITING_MARK}`, components: [] }, textComplete ? 'settled' : 'partial');
+  }
+
+  function clearFirstWriteTimer(): void {
+    if (firstWriteTimer !== undefined) clearTimeout(firstWriteTimer);
+    firstWriteTimer = undefined;
   }
 
   function receive(event: TurnEvent): void {
@@ -124,6 +156,8 @@ export function createTurnRenderer(options: TurnRendererOptions): TurnRenderer {
           documentText += responseSeparator;
         }
         if (responseStarted) documentText += event.content;
+        // The text is complete: only the final edit, with the buttons, is still to come.
+        if (event.is_final) textComplete = true;
         showProgress();
         break;
       case 'player_options':
@@ -141,6 +175,7 @@ export function createTurnRenderer(options: TurnRendererOptions): TurnRenderer {
   /** The last write of the turn: exact text without the writing mark, and the buttons or the interruption note. */
   async function end(interruptReason: string | undefined): Promise<{ messageIds: string[] }> {
     stopTyping();
+    clearFirstWriteTimer();
     const tail = freezeFullMessages();
     const row = interruptReason === undefined ? buildOptionRow(turnId, offeredOptions) : null;
     const components = row === null ? [] : [row];
@@ -202,6 +237,16 @@ function interruptionNote(reason: string, textBefore: string): string {
   const separator = textBefore === '' ? 0 : '\n\n'.length;
   const room = MESSAGE_CONTENT_LIMIT - textBefore.length - separator - notePrefix.length - noteSuffix.length;
   return `${notePrefix}${shortenLabel(reason, Math.max(room, 3))}${noteSuffix}`;
+}
+
+/**
+ * Worth a first write: three whole words, or a clause (a word and a punctuation mark), or enough characters for a
+ * script without spaces. A word still being written does not count: the token after it may continue it.
+ */
+export function worthReading(text: string): boolean {
+  const trimmed = text.trimStart();
+  const wholeWords = trimmed.match(/\S+\s+/gu)?.length ?? 0;
+  return wholeWords >= FIRST_WRITE_MIN_WORDS || /\S[,;:.!?…—。，！？]/u.test(trimmed) || trimmed.length >= FIRST_WRITE_MIN_CHARACTERS;
 }
 
 function joinParagraphs(first: string, second: string): string {

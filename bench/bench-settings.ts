@@ -23,10 +23,27 @@ export const AFTER_TURN_SETTLE_MS = 500;
 
 export const DEFAULT_SCALES = [1, 10, 100] as const;
 
+/** The back-to-back scenario: every channel's player answers this long after the previous turn's final edit... */
+export const backToBack = {
+  answerAfterFinalEditMs: 1000,
+  /** ...for this many turns in a row, the first one answering the opening scene. */
+  turns: 3,
+  /** The scales (numbers of channels) it runs at, each right after the single-turn scenario of that scale. */
+  scales: [1, 10] as readonly number[],
+  /** How often the bench looks at the emulator's request log for a final edit; the answer is timed from its arrival. */
+  pollIntervalMs: 20,
+} as const;
+
 export const targets = {
   /** Overhead p95 to the first visible text; 100 ms at 1 channel, 250 ms at more (the brief gives 250 ms for 100). */
   overheadP95Ms: (channels: number) => (channels === 1 ? 100 : 250),
   /** The edit interval (EDIT_INTERVAL_MS default) plus 200 ms. */
   finalTextLagP95Ms: 1200,
+  /** The first write that shows text shows at least this many words (every turn: judged on the minimum). */
+  firstWriteWordsMin: 3,
+  /** The model's first content chunk → the first write showing text, p95. */
+  firstWriteAfterFirstTokenP95Ms: 1000,
+  /** The longest interval between two writes showing text within a turn, p95. */
+  longestPauseP95Ms: 1500,
   peakRssMb: 200,
 } as const;

@@ -1,10 +1,12 @@
 import { mean, percentile } from './percentile.ts';
+import type { BackToBackResult } from './run-back-to-back.ts';
 import type { ScaleResult } from './run-scale.ts';
 import { targets } from './bench-settings.ts';
 
-// The printed result: one column per scale, one row per figure, the target beside it and a verdict in the cell.
+// The printed result: one column per scale, one row per figure, the target beside it and a verdict in the cell. One
+// table for the single-turn scenario, one for the back-to-back scenario.
 
-type Row = { metric: string; target: string; cell: (result: ScaleResult) => string };
+type Row<Result> = { metric: string; target: string; cell: (result: Result) => string };
 
 const milliseconds = (value: number | undefined) => (value === undefined ? '–' : `${Math.round(value)}`);
 const p50 = (values: readonly number[]) => percentile(values, 0.5);
@@ -13,7 +15,58 @@ const p50p95 = (values: readonly number[]) => `${milliseconds(p50(values))} / ${
 const verdict = (met: boolean) => (met ? ' ✓' : ' ✗ missed');
 const megabytes = (kilobytes: number) => `${Math.round(kilobytes / 1024)} MB`;
 
-const rows: Row[] = [
+/** Rows shared by both tables: the same figure, target and verdict over whatever turns the scenario measured. */
+type TurnSample = {
+  firstWriteAfterFirstChunkMs: readonly number[];
+  firstWriteWords: readonly number[];
+  longestTextPauseMs: readonly number[];
+  finalTextLagMs: readonly number[];
+};
+
+const firstWriteAfterFirstTokenRow = <Result>(figuresOf: (result: Result) => TurnSample): Row<Result> => ({
+  metric: "first write after the model's first token, p50 / p95",
+  target: `p95 ≤ ${targets.firstWriteAfterFirstTokenP95Ms} ms`,
+  cell: (result) => {
+    const values = figuresOf(result).firstWriteAfterFirstChunkMs;
+    const worst = p95(values);
+    return `${p50p95(values)}${verdict(worst !== undefined && worst <= targets.firstWriteAfterFirstTokenP95Ms)}`;
+  },
+});
+
+const firstWriteWordsRow = <Result>(figuresOf: (result: Result) => TurnSample): Row<Result> => ({
+  metric: 'words shown by the first write, p50 / min',
+  target: `min ≥ ${targets.firstWriteWordsMin}`,
+  cell: (result) => {
+    const values = figuresOf(result).firstWriteWords;
+    if (values.length === 0) return `–${verdict(false)}`;
+    const least = Math.min(...values);
+    return `${p50(values)} / ${least}${verdict(least >= targets.firstWriteWordsMin)}`;
+  },
+});
+
+const longestPauseRow = <Result>(figuresOf: (result: Result) => TurnSample): Row<Result> => ({
+  metric: 'longest pause of the visible text, p50 / p95',
+  target: `p95 ≤ ${targets.longestPauseP95Ms} ms`,
+  cell: (result) => {
+    const values = figuresOf(result).longestTextPauseMs;
+    const worst = p95(values);
+    return `${p50p95(values)}${verdict(worst !== undefined && worst <= targets.longestPauseP95Ms)}`;
+  },
+});
+
+const finalTextLagRow = <Result>(figuresOf: (result: Result) => TurnSample): Row<Result> => ({
+  metric: 'final-text lag, p50 / p95',
+  target: `p95 ≤ ${targets.finalTextLagP95Ms} ms`,
+  cell: (result) => {
+    const values = figuresOf(result).finalTextLagMs;
+    const worst = p95(values);
+    return `${p50p95(values)}${verdict(worst !== undefined && worst <= targets.finalTextLagP95Ms)}`;
+  },
+});
+
+const singleTurn = (result: ScaleResult) => result.figures;
+
+const rows: Row<ScaleResult>[] = [
   {
     metric: 'turns ended with option buttons',
     target: 'all',
@@ -29,17 +82,12 @@ const rows: Row[] = [
   },
   { metric: '↳ before the model: message → narrative request', target: '', cell: ({ figures }) => p50p95(figures.beforeModelMs) },
   { metric: '↳ after the model: first token due → first write', target: '', cell: ({ figures }) => p50p95(figures.afterFirstTokenMs) },
-  {
-    metric: 'final-text lag, p50 / p95',
-    target: `p95 ≤ ${targets.finalTextLagP95Ms} ms`,
-    cell: ({ figures }) => {
-      const worst = p95(figures.finalTextLagMs);
-      return `${p50p95(figures.finalTextLagMs)}${verdict(worst !== undefined && worst <= targets.finalTextLagP95Ms)}`;
-    },
-  },
+  firstWriteAfterFirstTokenRow(singleTurn),
+  firstWriteWordsRow(singleTurn),
+  finalTextLagRow(singleTurn),
   { metric: '↳ options call (model time), p50', target: '', cell: ({ figures }) => `${milliseconds(p50(figures.optionsCallMs))} ms` },
   { metric: '↳ options reply → final edit', target: '', cell: ({ figures }) => p50p95(figures.afterOptionsMs) },
-  { metric: 'longest pause of the visible text', target: '', cell: ({ figures }) => p50p95(figures.longestTextPauseMs) },
+  longestPauseRow(singleTurn),
   { metric: 'message → final edit (whole turn)', target: '', cell: ({ figures }) => p50p95(figures.turnMs) },
   {
     metric: 'writes per turn (creates + edits), mean / max',
@@ -95,18 +143,60 @@ const rows: Row[] = [
   },
 ];
 
-export function formatTable(results: readonly ScaleResult[]): string {
-  const header = ['metric', 'target', ...results.map((result) => `${result.channels} ch`)];
-  const body = rows.map((row) => [row.metric, row.target, ...results.map(row.cell)]);
+const backToBackTurns = (result: BackToBackResult) => result.figures;
+
+const backToBackRows: Row<BackToBackResult>[] = [
+  {
+    metric: 'turns ended with option buttons',
+    target: 'all',
+    cell: ({ figures }) => `${figures.completed} / ${figures.turns}${verdict(figures.completed === figures.turns)}`,
+  },
+  {
+    metric: "player's message after the previous final edit, min / max",
+    target: '',
+    cell: ({ figures: { afterPreviousFinalEditMs: values } }) =>
+      values.length === 0 ? '–' : `${milliseconds(Math.min(...values))} / ${milliseconds(Math.max(...values))} ms`,
+  },
+  { metric: 'overhead to first text, p50 / p95', target: '', cell: ({ figures }) => p50p95(figures.overheadMs) },
+  firstWriteAfterFirstTokenRow(backToBackTurns),
+  firstWriteWordsRow(backToBackTurns),
+  longestPauseRow(backToBackTurns),
+  finalTextLagRow(backToBackTurns),
+  {
+    metric: '429s / 400s',
+    target: 'none',
+    cell: ({ figures }) => `${figures.status429} / ${figures.status400}${verdict(figures.status429 === 0 && figures.status400 === 0)}`,
+  },
+  {
+    metric: 'discord.js rateLimited: global / route, longest wait',
+    target: '',
+    cell: ({ rateLimits }) => `${rateLimits.global} / ${rateLimits.route}, ${rateLimits.longestWaitMs} ms`,
+  },
+];
+
+function renderTable<Result>(rowsToShow: readonly Row<Result>[], columns: readonly { title: string; result: Result }[]): string {
+  const header = ['metric', 'target', ...columns.map((column) => column.title)];
+  const body = rowsToShow.map((row) => [row.metric, row.target, ...columns.map((column) => row.cell(column.result))]);
   const widths = header.map((title, column) => Math.max(title.length, ...body.map((cells) => cells[column]?.length ?? 0)));
   const line = (cells: readonly string[]) => `| ${cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join(' | ')} |`;
   return [line(header), `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`, ...body.map(line)].join('\n');
 }
 
+export function formatTable(results: readonly ScaleResult[]): string {
+  return renderTable(rows, results.map((result) => ({ title: `${result.channels} ch`, result })));
+}
+
+/** The back-to-back scenario: one column per scale, every figure over all turns of all channels. */
+export function formatBackToBackTable(results: readonly BackToBackResult[]): string {
+  return renderTable(backToBackRows, results.map((result) => ({ title: `back-to-back, ${result.channels} ch`, result })));
+}
+
+type Complaints = { label: string; warnings: ReadonlyMap<string, number>; stderr: readonly string[] };
+
 /** Anything the bot logged at warn or worse during the measured turns, and anything on its stderr. */
-export function formatBotComplaints(results: readonly ScaleResult[]): string[] {
+export function formatBotComplaints(results: readonly Complaints[]): string[] {
   return results.flatMap((result) => [
-    ...[...result.warnings].map(([message, count]) => `${result.channels} ch: bot logged "${message}" ×${count}`),
-    ...result.stderr.map((line) => `${result.channels} ch: bot stderr: ${line}`),
+    ...[...result.warnings].map(([message, count]) => `${result.label}: bot logged "${message}" ×${count}`),
+    ...result.stderr.map((line) => `${result.label}: bot stderr: ${line}`),
   ]);
 }

@@ -1,19 +1,25 @@
-import { BUCKET_RESET_WAIT_MS, modelTiming } from './bench-settings.ts';
+import { backToBack, BUCKET_RESET_WAIT_MS, modelTiming } from './bench-settings.ts';
 import { describeMachine } from './machine-description.ts';
-import { formatBotComplaints, formatTable } from './report-table.ts';
+import { formatBackToBackTable, formatBotComplaints, formatTable } from './report-table.ts';
+import { runBackToBack, type BackToBackResult } from './run-back-to-back.ts';
 import { runScale, type ScaleResult } from './run-scale.ts';
 import { scalesFromArguments } from './scales-from-arguments.ts';
 
 // `npm run bench [-- 1 10 100]`: one turn in each of N channels at once, through the Discord emulator and the fake
-// OpenAI server, against the bot running as its own process. Prints a table; it asserts nothing.
+// OpenAI server, against the bot running as its own process; at 1 and 10 channels also a few turns in a row per
+// channel, each answered a second after the previous one ended. Prints tables; it asserts nothing.
 
 const scales = scalesFromArguments(process.argv.slice(2), process.env['BENCH_SCALES']);
 const results: ScaleResult[] = [];
+const backToBackResults: BackToBackResult[] = [];
 for (const channels of scales) {
-  results.push(await runScale(channels, (line) => console.error(`[bench] ${line}`)));
+  const progress = (line: string) => console.error(`[bench] ${line}`);
+  results.push(await runScale(channels, progress));
+  if (backToBack.scales.includes(channels)) backToBackResults.push(await runBackToBack(channels, progress));
 }
 
 const { firstTokenMs, wordIntervalMs, narrativeWords, responseWords } = modelTiming;
+const answerAfterSeconds = backToBack.answerAfterFinalEditMs / 1000;
 console.log(`Machine: ${describeMachine()}`);
 console.log(
   `Model (fake OpenAI): first token after ${firstTokenMs} ms, then a word every ${wordIntervalMs} ms ` +
@@ -28,18 +34,45 @@ console.log(
 );
 console.log('');
 console.log(formatTable(results));
+if (backToBackResults.length > 0) {
+  console.log('');
+  console.log(
+    `Back-to-back (scales ${backToBack.scales.join(' and ')} ch, each run after the single-turn scenario of its scale): another fresh bot ` +
+      `process, emulator and fake model; campaigns opened, then in every channel the player answers ${answerAfterSeconds} s after the ` +
+      `emulator recorded the previous turn's final edit (the write that first shows its enabled option buttons), starting from the ` +
+      `opening scene, for ${backToBack.turns} turns in a row; no wait for the buckets to reset. Every figure is over all ` +
+      `${backToBack.turns} × N turns; percentiles by nearest rank over those turns.`,
+  );
+  console.log('');
+  console.log(formatBackToBackTable(backToBackResults));
+}
 console.log('');
 console.log(
   [
     'overhead to first text: emulator arrival of the first POST/PATCH in the channel whose content shows narrative text,',
     `  minus the injection of the player's message, minus the model's ${firstTokenMs} ms to first token.`,
+    "first write after the model's first token: emulator arrival of that same first write showing text, minus the moment",
+    "  the fake model had sent the first content chunk of the turn's narrative (measured, where the \"first token due\" row",
+    `  takes the narrative request + ${firstTokenMs} ms).`,
+    'words shown by the first write: runs of non-space characters in the content of that first write, the writing mark',
+    '  ("-# ✍️ the DM is writing…") left out; p50 over the turns and the minimum, which the target is judged on.',
     'final-text lag: emulator arrival of the first write showing the complete narrative and response, minus the moment the',
     "  fake model finished sending the response phase (its last content chunk; finish and usage chunks follow at once).",
     '  The bot completes the text with its final edit, which also carries the buttons and so waits for the options call.',
-    'longest pause: the longest interval between two writes showing text, from the first text to the final edit.',
+    'longest pause: the longest interval between two writes showing text, from the first text to the final edit, per turn.',
+    ...(backToBackResults.length > 0
+      ? [
+          "back-to-back: a turn's writes and model calls are those from its player's message to that channel's next one;",
+          `  "player's message after the previous final edit" shows how closely the ${answerAfterSeconds} s was kept; the 429s and`,
+          "  400s are every request from the first player's message to the end of the last turn's scene metadata.",
+        ]
+      : []),
     'bot RSS from /proc/<pid>/status (VmRSS once connected, VmHWM after the turns); CPU time per turn = utime + stime',
     '  (/proc/<pid>/stat) after the turns minus before, divided by the turns; it includes whatever else the bot did meanwhile.',
   ].join('\n'),
 );
-const complaints = formatBotComplaints(results);
+const complaints = formatBotComplaints([
+  ...results.map((result) => ({ label: `${result.channels} ch`, warnings: result.warnings, stderr: result.stderr })),
+  ...backToBackResults.map((result) => ({ label: `back-to-back, ${result.channels} ch`, warnings: result.warnings, stderr: result.stderr })),
+]);
 if (complaints.length > 0) console.log(['', ...complaints].join('\n'));

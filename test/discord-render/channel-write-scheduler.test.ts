@@ -210,6 +210,37 @@ describe('channel write scheduler', () => {
     expect(maxStartsInWindow(recording.writes, WINDOW_MS)).toBeLessThanOrEqual(5);
   });
 
+  it('lets a stream borrow the reserved slot when it comes back within one interval, so it does not stall behind the turn before', async () => {
+    const recording = createRecordingPort({ latencyMs: 5 });
+    const channel = scheduler();
+    // The turn before: its create, two edits, its complete text shown while its buttons were late, then its final.
+    const before = channel.newMessage(recording.port);
+    void before.write('a', 'partial');
+    await vi.advanceTimersByTimeAsync(STREAM_INTERVAL_MS);
+    void before.write('ab', 'partial');
+    await vi.advanceTimersByTimeAsync(STREAM_INTERVAL_MS);
+    void before.write('abc', 'partial');
+    await vi.advanceTimersByTimeAsync(50);
+    void before.write('abcd', 'settled');
+    await vi.advanceTimersByTimeAsync(1450);
+    void before.write('abcd.', 'final');
+    await vi.advanceTimersByTimeAsync(1500);
+    // The next turn, a second and a half later: five writes in the window so far.
+    const next = channel.newMessage(recording.port);
+    const startedAt = Date.now();
+    void next.write('x y z', 'partial');
+    for (let tick = 1; tick <= 60; tick += 1) {
+      await vi.advanceTimersByTimeAsync(50);
+      void next.write(`x y z ${tick}`, 'partial');
+    }
+    const starts = recording.writes.filter((write) => String(write.payload).startsWith('x')).map((write) => write.startedAt);
+    expect(starts[0]).toBe(startedAt);
+    expect(starts.length).toBeGreaterThanOrEqual(3);
+    const pauses = starts.slice(1).map((start, index) => start - (starts[index] ?? start));
+    expect(Math.max(...pauses), starts.join(', ')).toBeLessThanOrEqual(STREAM_INTERVAL_MS);
+    expect(maxStartsInWindow(recording.writes, WINDOW_MS)).toBeLessThanOrEqual(5);
+  });
+
   it('sends finals and creates first, then partial edits, then low-priority writes', async () => {
     const recording = createRecordingPort({ latencyMs: 10 });
     const channel = scheduler();

@@ -16,7 +16,8 @@ import type { GatePriority, GateTicket, GlobalWriteGate } from './global-write-g
 // 1. Never a 429: at most `budget` writes start in any sliding `windowMs` (5 in 5.25 s: Discord's 5 per 5 s with a
 //    margin for jitter), and none while Discord's own headers say the bucket is empty (writes made before a restart).
 // 2. The final text exact and prompt: a final (and a create: until it lands players see nothing) goes first, and
-//    streaming edits always leave `urgentReserve` slots of the window free for it.
+//    streaming edits leave `urgentReserve` slots of the window free for it, borrowing the reserved slot only when it
+//    comes back within one stream interval (so a final waits at most that long).
 // 3. The first words as soon as they exist: a create never waits for a streaming interval.
 // 4. The longest pause between visible updates as short as the budget allows, across consecutive turns: streaming
 //    edits are paced by the budget's refill (one every windowMs / streaming slots, about 1.3 s), not at a faster
@@ -222,8 +223,17 @@ export function createChannelWriteScheduler(options: ChannelWriteSchedulerOption
     if (candidate === undefined) return null;
     // A courtesy leaves room in the window for two more streaming writes, so it never delays the next turn's stream.
     const slots = candidate === firstStreaming ? streamingBudget : Math.max(1, streamingBudget - 2);
-    const settledAt = candidate.pending?.urgency === 'settled' ? lastStartedAt + settledPauseMs : at;
-    const readyAt = Math.max(lastStartedAt + streamIntervalMs, settledAt, budgetFreeAt(at, slots), discordBlocksUntil);
+    const urgency = candidate.pending?.urgency;
+    const settledAt = urgency === 'settled' ? lastStartedAt + settledPauseMs : at;
+    let budgetAt = budgetFreeAt(at, slots);
+    if (urgency === 'partial') {
+      // Growing text may take the reserved slot when it comes back within one stream interval: a final would then wait
+      // at most that long, while a stream that starts right after the previous turn's writes does not stall.
+      const oldest = recentStarts[0];
+      const borrowAt = Math.max(budgetFreeAt(at, budget), oldest === undefined ? at : oldest + windowMs - streamIntervalMs);
+      budgetAt = Math.min(budgetAt, borrowAt);
+    }
+    const readyAt = Math.max(lastStartedAt + streamIntervalMs, settledAt, budgetAt, discordBlocksUntil);
     return readyAt <= at ? { go: candidate } : { waitUntil: readyAt };
   }
 

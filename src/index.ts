@@ -3,11 +3,21 @@ import { loadConfigOrExit } from './config-problems.ts';
 import { createLogger } from './logger.ts';
 
 const config = loadConfigOrExit(process.env);
-const logger = createLogger(config.logLevel);
+const logger = createLogger(config.logLevel, { secrets: [config.discord.token, config.llm.apiKey] });
 
-// Nothing may reach stderr as an unhandled rejection: log it with context instead.
-process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
-process.on('uncaughtException', (error) => logger.fatal({ err: error }, 'uncaught exception'));
+// After an uncaught exception or an unhandled rejection the process is in a state nobody planned for: it is logged
+// once (never printed raw to stderr) and the process exits non-zero, so its supervisor restarts it. Every action a
+// player was told about is already stored, and the next start recovers as it does after a kill.
+let failing = false;
+function failFast(kind: string, error: unknown): void {
+  if (failing) return;
+  failing = true;
+  logger.fatal({ err: error }, kind);
+  logger.flush();
+  process.exit(1);
+}
+process.on('unhandledRejection', (reason) => failFast('unhandled rejection', reason));
+process.on('uncaughtException', (error) => failFast('uncaught exception', error));
 
 let bot: Awaited<ReturnType<typeof startBot>>;
 try {

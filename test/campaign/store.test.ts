@@ -60,7 +60,7 @@ const backends: Backend[] = [
 
 function collectingLogger() {
   const lines: string[] = [];
-  const logger = createLogger('warn', { write: (line: string) => void lines.push(line) });
+  const logger = createLogger('warn', { destination: { write: (line: string) => void lines.push(line) } });
   return { logger, lines };
 }
 

@@ -1,9 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { startBot, type RunningBot } from '../../src/app.ts';
 import { parseConfig, type Config } from '../../src/config.ts';
+import { createLogger } from '../../src/logger.ts';
 import { registerCommands } from '../../src/register-commands.ts';
 import { dmResponder, type DmScript } from '../support/dm-script.ts';
 import { startDiscordEmulator, type DiscordEmulator, type InteractionView, type MessageSnapshot } from '../support/discord-emulator/index.ts';
@@ -41,6 +41,7 @@ export async function startBotWorld(options: BotWorldOptions = {}): Promise<BotW
     DISCORD_TOKEN: discord.token,
     DISCORD_API_URL: discord.apiUrl,
     OPENAI_BASE_URL: openai.url,
+    OPENAI_API_KEY: E2E_API_KEY,
     STORE_URL: `sqlite://${join(directory, 'dm.sqlite')}`,
     LOG_LEVEL: 'silent',
     SHUTDOWN_GRACE_MS: '2000',
@@ -49,7 +50,19 @@ export async function startBotWorld(options: BotWorldOptions = {}): Promise<BotW
   });
   if (!parsed.ok) throw new Error(parsed.problems.join('; '));
   const config = parsed.config;
-  const logger = pino({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' });
+  // Every line the bot logs, at debug level, is kept and scanned for secrets when the world closes; TEST_LOG_LEVEL
+  // also prints them.
+  const logLines: string[] = [];
+  const printLevel = process.env['TEST_LOG_LEVEL'];
+  const logger = createLogger('debug', {
+    secrets: [config.discord.token, config.llm.apiKey],
+    destination: {
+      write: (line: string) => {
+        logLines.push(line);
+        if (printLevel !== undefined && printLevel !== 'silent') process.stdout.write(line);
+      },
+    },
+  });
   // As `npm run deploy-commands` with DISCORD_GUILD_ID does, through the emulator's bulk PUT route: the emulator
   // dispatches only registered commands, and only to members their default_member_permissions let see them.
   await registerCommands({ apiUrl: config.discord.apiUrl, token: config.discord.token, guildId: discord.guild.id });
@@ -68,12 +81,23 @@ export async function startBotWorld(options: BotWorldOptions = {}): Promise<BotW
       await discord.stop();
       await openai.close();
       await rm(directory, { recursive: true, force: true });
+      const leaks = findSecrets(logLines, [discord.token, E2E_API_KEY, INTERACTION_TOKEN_PREFIX]);
+      if (leaks.length > 0) throw new Error(`the bot logged a secret:\n${leaks.join('\n')}`);
     },
     botMessages(channel) {
       return discord.messages(channel).filter((message) => message.authorId === discord.bot.id && !message.ephemeral);
     },
   };
   return world;
+}
+
+/** The API key the bot is given in every end-to-end test: no log line may ever contain it. */
+const E2E_API_KEY = 'sk-e2e-secret-key-0123456789';
+/** Every interaction token the emulator hands out starts with this ("interaction" in base64). */
+const INTERACTION_TOKEN_PREFIX = 'aW50ZXJhY3Rpb24';
+
+function findSecrets(lines: readonly string[], secrets: readonly string[]): string[] {
+  return lines.filter((line) => secrets.some((secret) => line.includes(secret))).map((line) => line.slice(0, 300));
 }
 
 /** Waits until the channel's newest bot message carries enabled option buttons: the turn is over. */

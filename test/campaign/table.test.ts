@@ -134,9 +134,9 @@ describe('the table', () => {
 
     expect(turns).toHaveLength(3);
     const prompts = narrativePrompts();
-    expect(prompts[1]).toContain("## This turn's actions\n- Alice: I climb the mast");
-    expect(prompts[2]).toContain("## This turn's actions\n- Bob: I raise the flag\n- Carol: I load the cannon");
-    expect(prompts[2]).toContain('- Alice: I climb the mast');
+    expect(prompts[1]).toContain("## This turn's actions\n- Alice: \"I climb the mast\"");
+    expect(prompts[2]).toContain("## This turn's actions\n- Bob: \"I raise the flag\"\n- Carol: \"I load the cannon\"");
+    expect(prompts[2]).toContain('- Alice: "I climb the mast"');
     const stored = await store.getCampaign(CHANNEL);
     expect(stored?.party.map((member) => member.name)).toEqual(['Alice', 'Bob', 'Carol']);
     expect(stored?.turnCount).toBe(3);
@@ -175,7 +175,7 @@ describe('the table', () => {
     fake.respondWith(dmResponder());
     await table.submit(action('Bob', 'I grab the rail'));
     await table.idle();
-    expect(narrativePrompts().at(-1)).toContain("## This turn's actions\n- Alice: I steer into the storm\n- Bob: I grab the rail");
+    expect(narrativePrompts().at(-1)).toContain("## This turn's actions\n- Alice: \"I steer into the storm\"\n- Bob: \"I grab the rail\"");
     expect(await store.getWaiting(CHANNEL)).toEqual([]);
   });
 
@@ -222,8 +222,8 @@ describe('the table', () => {
     expect(second.marked).toEqual([{ messageIds: ['m2'], note: 'interrupted by a restart' }]);
     const prompts = narrativePrompts();
     expect(prompts).toHaveLength(2);
-    expect(prompts[0]).toContain("## This turn's actions\n- Alice: I dive in");
-    expect(prompts[1]).toContain("## This turn's actions\n- Bob: I throw a rope");
+    expect(prompts[0]).toContain("## This turn's actions\n- Alice: \"I dive in\"");
+    expect(prompts[1]).toContain("## This turn's actions\n- Bob: \"I throw a rope\"");
     expect(second.turns.every((turn) => turn.finished)).toBe(true);
     expect(await store.getWaiting(CHANNEL)).toEqual([]);
     hold.open();
@@ -276,8 +276,8 @@ describe('the table', () => {
     const prompts = narrativePrompts();
     // The cut-short turn is played again as it was, then the action that waited behind it; Alice's is not repeated.
     expect(prompts).toHaveLength(2);
-    expect(prompts[0]?.endsWith("## This turn's actions\n- Bob: I was in the turn the crash cut short")).toBe(true);
-    expect(prompts[1]?.endsWith("## This turn's actions\n- Carol: I was waiting")).toBe(true);
+    expect(prompts[0]?.endsWith("## This turn's actions\n- Bob: \"I was in the turn the crash cut short\"")).toBe(true);
+    expect(prompts[1]?.endsWith("## This turn's actions\n- Carol: \"I was waiting\"")).toBe(true);
     // The crash left the count behind the delivered turn: the delivered turns are the truth.
     expect((await store.getRecentTurns(CHANNEL)).filter((turn) => turn.status === 'complete').map((turn) => turn.number)).toEqual([1, 2, 3, 4]);
     expect(await store.getWaiting(CHANNEL)).toEqual([]);

@@ -92,9 +92,9 @@ describe('a campaign in a channel', () => {
     await world.discord.waitFor(() => narrativeRequests().length === 3, { description: 'batched turn started' });
     await waitForOptions(world, 'tavern', 2);
 
-    expect(narrativeRequests()[1]?.messages[1]?.content).toContain("## This turn's actions\n- Alice: I look for the smuggler captain");
+    expect(narrativeRequests()[1]?.messages[1]?.content).toContain("## This turn's actions\n- Alice: \"I look for the smuggler captain\"");
     expect(narrativeRequests()[2]?.messages[1]?.content).toContain(
-      "## This turn's actions\n- Bob: I keep watch at the door\n- Carol: I pick the lock of the cellar",
+      "## This turn's actions\n- Bob: \"I keep watch at the door\"\n- Carol: \"I pick the lock of the cellar\"",
     );
     // Older turns' buttons are disabled by low-priority edits, within the channel's write budget.
     await world.discord.waitFor(
@@ -141,8 +141,8 @@ describe('a campaign in a channel', () => {
     expect(retired?.buttons[first.index]?.style).toBe(3);
 
     await world.discord.waitFor(() => narrativeRequests().length === 5, { timeoutMs: 15_000, description: 'turn from the click, then the queued click' });
-    expect(narrativeRequests()[3]?.messages[1]?.content).toContain(`## This turn's actions\n- ${first.name}: ${first.option}`);
-    expect(narrativeRequests()[4]?.messages[1]?.content).toContain(`## This turn's actions\n- ${second.name}: ${second.option}`);
+    expect(narrativeRequests()[3]?.messages[1]?.content).toContain(`## This turn's actions\n- ${first.name}: ${JSON.stringify(first.option)}`);
+    expect(narrativeRequests()[4]?.messages[1]?.content).toContain(`## This turn's actions\n- ${second.name}: ${JSON.stringify(second.option)}`);
     await world.bot.tables.of(world.discord.channels['tavern']?.id ?? '').idle();
   });
 
@@ -155,7 +155,7 @@ describe('a campaign in a channel', () => {
     const answered = await click.reply((current) => current.followUps.length > 0);
     expect(answered.followUps.map((message) => message.content)).toEqual(['**Carol** chooses: Search for exits']);
     await world.discord.waitFor(() => narrativeRequests().length === before + 1, { description: 'turn after restart' });
-    expect(narrativeRequests().at(-1)?.messages[1]?.content).toContain('- Carol: Search for exits');
+    expect(narrativeRequests().at(-1)?.messages[1]?.content).toContain('- Carol: "Search for exits"');
     await waitForOptions(world, 'tavern', 0);
   });
 

@@ -138,7 +138,7 @@ describe('GM controls', () => {
     );
     await waitForOptions(world, room, 2);
     const answered = narrativePrompts(room)[2] ?? '';
-    expect(answered).toContain("## This turn's actions\n- Bob: I guard the door\n- Carol: I light a torch");
+    expect(answered).toContain("## This turn's actions\n- Bob: \"I guard the door\"\n- Carol: \"I light a torch\"");
     expect(answered).not.toContain('snacks');
     expect(answered).not.toContain('I peek outside');
     await idle(room);
@@ -175,7 +175,7 @@ describe('GM controls', () => {
     world.discord.userMessage({ channel: room, user: 'alice', content: 'I leave quietly' });
     await waitForOptions(world, room, 1);
     const next = narrativePrompts(room).at(-1) ?? '';
-    expect(next).toContain("## This turn's actions\n- Alice: I leave quietly");
+    expect(next).toContain("## This turn's actions\n- Alice: \"I leave quietly\"");
     expect(next).not.toContain('forbidden spell');
     await idle(room);
   });
@@ -267,7 +267,7 @@ describe('GM controls', () => {
     expect(rerolled.followUps[0]?.content).toBe('🔁 **The GM rerolls the last turn.** The DM writes it again from the same actions.');
     await world.discord.waitFor(() => narrativePrompts(room).length === 3, { description: 'the rerolled turn' });
     const prompt = narrativePrompts(room)[2] ?? '';
-    expect(prompt).toContain("## This turn's actions\n- Alice: I bargain with the merchant");
+    expect(prompt).toContain("## This turn's actions\n- Alice: \"I bargain with the merchant\"");
     // The state is the one before the discarded version: it is not among the recent turns.
     expect(prompt.split('I bargain with the merchant')).toHaveLength(2);
     const replaced = await world.discord.waitFor(
@@ -362,7 +362,7 @@ describe('GM controls', () => {
     expect(click.followUps[0]?.content).toBe('**Carol** chooses: Search for exits');
     await world.discord.waitFor(() => narrativePrompts(room).length === 4, { description: 'the turn from the click' });
     const prompt = narrativePrompts(room)[3] ?? '';
-    expect(prompt).toContain("## This turn's actions\n- Carol: Search for exits");
+    expect(prompt).toContain("## This turn's actions\n- Carol: \"Search for exits\"");
     expect(prompt).not.toContain('brazier');
     expect(prompt).not.toContain('I read the map');
     await waitForOptions(world, room, 1);

@@ -196,11 +196,11 @@ describe('/gm narrate', () => {
 
     const next = await playTurn('tavern', say('tavern', 'bob', 'I grab the rope and hold on'));
     const prompt = promptOf(next);
-    expect(prompt).toMatch(/### Turn \d+ \(the GM narrates\)\nThe floor gives way beneath the altar, and the whole party slides into the flooded crypt below\./);
+    expect(prompt).toMatch(/### Turn \d+ \(the GM narrates\)\n> The floor gives way beneath the altar, and the whole party slides into the flooded crypt below\./);
     // In the story's order: after Alice's turn, before this turn's actions.
     expect(prompt.indexOf('I search the altar for a hidden lever')).toBeLessThan(prompt.indexOf('(the GM narrates)'));
     expect(prompt.indexOf('(the GM narrates)')).toBeLessThan(prompt.indexOf("## This turn's actions"));
-    expect(actionsOf(next)).toBe("## This turn's actions\n- Bob: I grab the rope and hold on");
+    expect(actionsOf(next)).toBe("## This turn's actions\n- Bob: \"I grab the rope and hold on\"");
   });
 
   it('posts a narration sent while the DM is writing only once that turn has ended', async () => {
@@ -245,7 +245,7 @@ describe('/gm narrate', () => {
     // The narration follows that turn in the next prompt.
     const next = await playTurn('tavern', say('tavern', 'alice', 'I listen at the trapdoor'));
     const prompt = promptOf(next);
-    expect(prompt).toMatch(/### Turn \d+\nActions:\n- Carol: I climb down into the crypt\n[\s\S]*### Turn \d+ \(the GM narrates\)\nFar below, a drowned bell tolls once\. Everyone hears it\.\n\n## This turn's actions\n- Alice: I listen at the trapdoor/);
+    expect(prompt).toMatch(/### Turn \d+\nActions:\n- Carol: "I climb down into the crypt"\n[\s\S]*### Turn \d+ \(the GM narrates\)\n> Far below, a drowned bell tolls once\. Everyone hears it\.\n\n## This turn's actions\n- Alice: "I listen at the trapdoor"/);
   });
 });
 
@@ -378,7 +378,7 @@ describe('/gm config', () => {
       world.discord.userMessage({ channel: 'general', user: 'bob', content: '> I draw my sword' });
     });
     expect(requestsOf('general', 'narrative')).toHaveLength(before + 1);
-    expect(actionsOf(turn)).toBe("## This turn's actions\n- Bob: I draw my sword");
+    expect(actionsOf(turn)).toBe("## This turn's actions\n- Bob: \"I draw my sword\"");
     // Table talk gets no answer from the bot either: only the turn was posted.
     expect(channelPosts('general').slice(postsBefore)).toHaveLength(1);
   });
@@ -446,7 +446,7 @@ describe('/gm export', () => {
     expect(reroll.original?.content).toBe('The DM is writing the last turn again.');
     await world.discord.waitFor(() => requestsOf('tavern', 'narrative')[rerolled], { timeoutMs: 15_000, description: 'the rerolled turn' });
     await settle('tavern');
-    expect(actionsOf(requestsOf('tavern', 'narrative')[rerolled])).toBe(`## This turn's actions\n- Bob: ${chosenLabel}`);
+    expect(actionsOf(requestsOf('tavern', 'narrative')[rerolled])).toBe(`## This turn's actions\n- Bob: ${JSON.stringify(chosenLabel)}`);
 
     const undo = await gm('tavern', 'undo').reply(announced, { timeoutMs: 15_000 });
     expect(undo.original?.content).toBe('Undone: the last turn.');

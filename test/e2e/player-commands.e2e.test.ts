@@ -133,7 +133,7 @@ describe('/act', () => {
 
     const last = await waitForOptions(world, 'tavern', 1);
     expect(narrativeRequests()).toHaveLength(before + 1);
-    expect(actionsOf(narrativeRequests().at(-1))).toBe("## This turn's actions\n- Alice: I search the altar for hidden runes");
+    expect(actionsOf(narrativeRequests().at(-1))).toBe("## This turn's actions\n- Alice: \"I search the altar for hidden runes\"");
     const turn = world.botMessages('tavern').filter((message) => message.interactionId === null).at(-1);
     expect(turn?.id).toBe(last.id);
     expect(turn?.versions.length).toBeGreaterThanOrEqual(2);
@@ -163,8 +163,8 @@ describe('/act', () => {
     expect(view.original?.content).toBe('**Bob**: I guard the stairs\n-# The DM will answer this with the next turn.');
 
     await world.discord.waitFor(() => narrativeRequests().length === before + 2, { timeoutMs: 15_000, description: 'the next turn' });
-    expect(actionsOf(narrativeRequests()[before])).toBe("## This turn's actions\n- Alice: I light a torch");
-    expect(actionsOf(narrativeRequests()[before + 1])).toBe("## This turn's actions\n- Bob: I guard the stairs");
+    expect(actionsOf(narrativeRequests()[before])).toBe("## This turn's actions\n- Alice: \"I light a torch\"");
+    expect(actionsOf(narrativeRequests()[before + 1])).toBe("## This turn's actions\n- Bob: \"I guard the stairs\"");
     chunkDelayMs = 2;
     await settle();
     await waitForOptions(world, 'tavern', 0);
@@ -181,7 +181,7 @@ describe('odd and hostile input', () => {
     expect(view.original?.content).toBe(`**Alice**: ${text}`);
     const callback = world.discord.requests.find((request) => request.interactionId === handle.id && request.method === 'POST');
     expect(callback?.allowedMentions).toMatchObject({ parse: [] });
-    await world.discord.waitFor(() => actionsOf(narrativeRequests().at(-1)).includes(`- Alice: ${text}`), { description: 'the turn for the action' });
+    await world.discord.waitFor(() => actionsOf(narrativeRequests().at(-1)).includes(`- Alice: ${JSON.stringify(text)}`), { description: 'the turn for the action' });
     await settle();
   });
 
@@ -192,13 +192,13 @@ describe('odd and hostile input', () => {
     expect(view.ephemeral).toBe(false);
     expect(view.original?.content.startsWith('**Carol**: I recite the litany: ave sancte')).toBe(true);
     expect(view.original?.content.length).toBeLessThanOrEqual(2000);
-    await world.discord.waitFor(() => actionsOf(narrativeRequests().at(-1)).includes(`- Carol: ${long}`), { description: "Carol's long action in a prompt" });
+    await world.discord.waitFor(() => actionsOf(narrativeRequests().at(-1)).includes(`- Carol: ${JSON.stringify(long)}`), { description: "Carol's long action in a prompt" });
     await settle();
 
     const written = `I write it on the wall: ${'memento mori '.repeat(200)}`.slice(0, 1999) + '!';
     expect(written).toHaveLength(2000);
     world.discord.userMessage({ channel: 'tavern', user: 'bob', content: written });
-    await world.discord.waitFor(() => actionsOf(narrativeRequests().at(-1)).includes(`- Bob: ${written}`), { description: "Bob's long message in a prompt" });
+    await world.discord.waitFor(() => actionsOf(narrativeRequests().at(-1)).includes(`- Bob: ${JSON.stringify(written)}`), { description: "Bob's long message in a prompt" });
     await settle();
   });
 
@@ -250,7 +250,7 @@ describe('when the model fails', () => {
     world.discord.userMessage({ channel: 'tavern', user: 'bob', content: 'I follow Alice through the door' });
     await world.discord.waitFor(() => narrativeRequests().length === before + 1, { description: 'the next turn' });
     expect(actionsOf(narrativeRequests().at(-1))).toBe(
-      "## This turn's actions\n- Alice: I cast a warding spell on the door\n- Bob: I follow Alice through the door",
+      "## This turn's actions\n- Alice: \"I cast a warding spell on the door\"\n- Bob: \"I follow Alice through the door\"",
     );
     await settle();
     const next = world.botMessages('tavern').at(-1);

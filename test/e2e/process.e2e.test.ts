@@ -96,7 +96,10 @@ function waitForStreamingTurn(afterId: string, minimumVersions: number): Promise
 }
 
 function playerActionIn(request: RecordedRequest | undefined, line: string): boolean {
-  return request?.messages[1]?.content.includes(`## This turn's actions\n- ${line}`) ?? false;
+  // `line` reads "Name: words"; the prompt holds the words as a JSON string.
+  const separator = line.indexOf(': ');
+  const rendered = `${line.slice(0, separator)}: ${JSON.stringify(line.slice(separator + 2))}`;
+  return request?.messages[1]?.content.includes(`## This turn's actions\n- ${rendered}`) ?? false;
 }
 
 beforeAll(async () => {
@@ -308,7 +311,8 @@ describe('no acknowledged action is lost to a crash or a shutdown', () => {
       .slice(at + heading.length)
       .split('\n')
       .filter((line) => line.startsWith('- '))
-      .map((line) => line.slice(2));
+      // "- Name: \"words\"" reads back as "Name: words".
+      .map((line) => line.slice(2).replace(/^([^:]+): (".*")$/, (_match, name: string, words: string) => `${name}: ${JSON.parse(words) as string}`));
   }
 
   function narrativesOf(world: World, from = 0): RecordedRequest[] {

@@ -8,7 +8,7 @@ export function renderCampaign(campaign: CampaignBrief): string {
   const lines = [`## Campaign`, `Premise: ${campaign.premise}`, `Tone: ${campaign.tone}`];
   if (campaign.party.length > 0) {
     const party = campaign.party.map((member) =>
-      member.character ? `- ${member.name}: ${member.character}` : `- ${member.name}`,
+      member.character ? `- ${singleLine(member.name)}: ${JSON.stringify(member.character)}` : `- ${singleLine(member.name)}`,
     );
     lines.push('', '## Party', ...party);
   }
@@ -23,23 +23,42 @@ export function renderScene(scene: SceneMetadata | null, opening: boolean): stri
   const elements = scene.scene_elements;
   return [
     '## Current scene',
-    `Location: ${elements.current_location}`,
-    `Conditions: ${scene.environmental_conditions}`,
-    `Immediate threats: ${scene.immediate_threats}`,
-    `Story progression: ${scene.story_progression}`,
-    `NPCs present: ${listOrNone(elements.npcs_present)}`,
-    `Objects of interest: ${listOrNone(elements.objects_of_interest)}`,
+    `Location: ${singleLine(elements.current_location)}`,
+    `Conditions: ${singleLine(scene.environmental_conditions)}`,
+    `Immediate threats: ${singleLine(scene.immediate_threats)}`,
+    `Story progression: ${singleLine(scene.story_progression)}`,
+    `NPCs present: ${singleLine(listOrNone(elements.npcs_present))}`,
+    `Objects of interest: ${singleLine(listOrNone(elements.objects_of_interest))}`,
   ].join('\n');
 }
 
+/**
+ * One line per action: the player's name, then their words as a JSON string. However the words are written (new
+ * lines, "## Story so far", "- Bob: …"), they stay inside their quotes on their own line: no player can forge another
+ * player's line or a section of the prompt, and the persona tells the model that quoted words are never instructions.
+ */
 export function renderActions(actions: PlayerAction[]): string {
-  return actions.map((action) => `- ${action.playerName}: ${action.text}`).join('\n');
+  return actions.map((action) => `- ${singleLine(action.playerName)}: ${JSON.stringify(action.text)}`).join('\n');
+}
+
+/** Text that must stay on one line of the prompt (names, scene fields the GM typed). */
+function singleLine(text: string): string {
+  return text.replace(/\s*[\r\n]+\s*/g, ' / ').trim();
+}
+
+/** Several lines of someone else's text, each marked as quoted so none of them can start a section. */
+function quoted(text: string): string {
+  return text
+    .trim()
+    .split(/\r?\n/)
+    .map((line) => `> ${line}`)
+    .join('\n');
 }
 
 export function renderRecentTurns(turns: PastTurn[]): string {
   if (turns.length === 0) return '';
   const rendered = turns.map((turn, index) => {
-    if (turn.kind === 'narration') return [`### Turn ${index + 1} (the GM narrates)`, turn.narrative].join('\n');
+    if (turn.kind === 'narration') return [`### Turn ${index + 1} (the GM narrates)`, quoted(turn.narrative)].join('\n');
     const actions = turn.actions.length > 0 ? renderActions(turn.actions) : '- (the campaign opened)';
     return [`### Turn ${index + 1}`, 'Actions:', actions, 'Narrative:', turn.narrative, 'Outcome:', turn.response].join('\n');
   });

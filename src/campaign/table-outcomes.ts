@@ -6,9 +6,9 @@ import type { Campaign, StoredTurn, TableSettings } from './types.ts';
 export type SubmitOutcome =
   | { status: 'started'; action: PlayerAction }
   | { status: 'queued'; position: number; action: PlayerAction }
-  /** The batch of the next turn is full (actions or characters). */
-  | { status: 'full' }
-  | { status: 'too_long'; limit: number }
+  /** The batch of the next turn is full (actions or characters). `turn` names the turn being waited for. */
+  | { status: 'full'; turn: string }
+  | { status: 'too_long'; limit: number; turn: string }
   /** No campaign, or an ended one. */
   | { status: 'not_active'; campaign: Campaign | undefined }
   | { status: 'paused' }

@@ -527,9 +527,12 @@ export function createTable(dependencies: TableDependencies) {
         if (optionSet === undefined || text === undefined || optionSet.channelId !== channelId || !optionSet.live) return { status: 'passed' };
         taken = { ...taken, text };
       }
-      if (taken.text.length > MAX_ACTION_CHARACTERS) return { status: 'too_long', limit: MAX_ACTION_CHARACTERS };
+      // Refusals name the turn the player waits for (the campaign and its count of delivered turns), so that whoever
+      // tells the player can tell them once per turn.
+      const turn = `${campaign.campaignId}:${campaign.turnCount}`;
+      if (taken.text.length > MAX_ACTION_CHARACTERS) return { status: 'too_long', limit: MAX_ACTION_CHARACTERS, turn };
       const waiting = await records.waiting();
-      if (!hasRoomFor(waiting, taken)) return { status: 'full' };
+      if (!hasRoomFor(waiting, taken)) return { status: 'full', turn };
       await records.saveWaiting([...waiting, taken]);
       const busy = work !== null || loop !== null || sealedBatch !== null;
       if (!busy) sealedBatch = new Set([...waiting, taken].map((waitingAction) => waitingAction.id));

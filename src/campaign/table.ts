@@ -87,6 +87,8 @@ type Work = {
   continueAfterStop: boolean;
   /** True once the players see the whole turn with its buttons: only its delivery remains. */
   shownWhole: boolean;
+  /** The writes of the turn's message ids as they are created; never rejects. */
+  recording: Promise<void>;
   /** Resolves when the turn is over, whatever its end. */
   over: Promise<void>;
   end(): void;
@@ -97,7 +99,17 @@ function newWork(kind: Work['kind'], turn: StoredTurn): Work {
   const over = new Promise<void>((resolve) => {
     end = resolve;
   });
-  return { kind, turn, controller: new AbortController(), stopReason: null, continueAfterStop: false, shownWhole: false, over, end };
+  return {
+    kind,
+    turn,
+    controller: new AbortController(),
+    stopReason: null,
+    continueAfterStop: false,
+    shownWhole: false,
+    recording: Promise.resolve(),
+    over,
+    end,
+  };
 }
 
 type Narration = { text: string; resolve(outcome: NarrateOutcome): void; reject(error: unknown): void };
@@ -223,9 +235,15 @@ export function createTable(dependencies: TableDependencies) {
     const current = newWork('turn', turn);
     work = current;
     // The model starts now; the records below are written before any other task, beside its first call.
+    // The turn's record is written first; the writes of its message ids (playTurn) come after it.
+    const recorded = store.saveTurns(channelId, [snapshotOf(turn)]);
+    current.recording = recorded.then(
+      () => undefined,
+      () => undefined,
+    );
     const played = playTurn(current, { ...campaign, party: joinParty(campaign.party, batch) }, scene, recentTurns, opening);
     try {
-      await store.saveTurns(channelId, [snapshotOf(turn)]);
+      await recorded;
       if (batch.length > 0) await records.saveWaiting(rest);
       if (previous !== undefined) await retireOptionsOf(previous, batch);
     } catch (error) {
@@ -267,10 +285,14 @@ export function createTable(dependencies: TableDependencies) {
         streaming,
         onMessageCreated: (messageId) => {
           turn.messageIds.push(messageId);
-          // Kept as the turn grows, so a crash still knows which messages to mark as interrupted.
-          void serialise(async () => {
-            if (work === current) await store.saveTurns(channelId, [snapshotOf(turn)]);
-          }).catch((error: unknown) => turnLogger.warn({ err: error }, 'could not record a turn message'));
+          // Kept as the turn grows, so a crash still knows which messages to mark as interrupted. Written at once, not
+          // behind the queue (players already see the message): every task that writes this turn's record later
+          // waits for it first (settleRecording), and it writes nothing once the turn is no longer the table's.
+          current.recording = current.recording
+            .then(async () => {
+              if (work === current) await store.saveTurns(channelId, [snapshotOf(turn)]);
+            })
+            .catch((error: unknown) => turnLogger.warn({ err: error }, 'could not record a turn message'));
         },
       });
       presenter.start();
@@ -363,6 +385,7 @@ export function createTable(dependencies: TableDependencies) {
       logIndex: campaign.logLength,
     };
     // The turn first: from here its actions count as answered, whatever happens next.
+    await current.recording;
     await store.saveTurns(channelId, [completed]);
     const lastMessageId = messageIds.at(-1);
     if (lastMessageId !== undefined && result.options.length > 0) {
@@ -394,6 +417,7 @@ export function createTable(dependencies: TableDependencies) {
     work = null;
     const waiting = await records.waiting();
     await records.saveWaiting(uniqueActions([...current.turn.actions, ...waiting]));
+    await current.recording;
     await store.saveTurns(channelId, [{ ...snapshotOf(current.turn), status: 'interrupted', messageIds, finishedAt: now() }]);
   }
 
@@ -589,7 +613,10 @@ export function createTable(dependencies: TableDependencies) {
       // Ended first: whatever happens next, nothing of this campaign runs again, not even after a crash.
       await records.saveCampaign({ ...campaign, status: 'ended', updatedAt: now() });
       const stopped = takeWorkAway('ended');
-      if (stopped?.kind === 'turn') await store.saveTurns(channelId, [{ ...snapshotOf(stopped.turn), status: 'stopped', finishedAt: now() }]);
+      if (stopped?.kind === 'turn') {
+        await stopped.recording;
+        await store.saveTurns(channelId, [{ ...snapshotOf(stopped.turn), status: 'stopped', finishedAt: now() }]);
+      }
       sealedBatch = null;
       const dropped = await records.waiting();
       await records.saveWaiting([]);
@@ -651,6 +678,7 @@ export function createTable(dependencies: TableDependencies) {
       // The batch may still be in the waiting list (the start's writes can fail); it is dropped from there too.
       const waiting = (await records.waiting()).filter((action) => !ids.has(action.id));
       await records.saveWaiting(waiting);
+      await stopped.recording;
       await store.saveTurns(channelId, [{ ...snapshotOf(stopped.turn), status: 'stopped', finishedAt: now() }]);
       stopped.continueAfterStop = waiting.length > 0 && campaign.status === 'active';
       if (!stopped.continueAfterStop) {

@@ -75,6 +75,19 @@ describe('structured', () => {
     expect(fakeOpenAi.server.requests).toHaveLength(1);
   });
 
+  // What the model wrote before max_tokens stopped it: the two options, then a third it did not finish.
+  const cutOptions = JSON.stringify(goodOptions).slice(0, -2);
+  const cutOption = { label: 'Search the room', action: 'Aria runs her hands along the sh' };
+  it.each([
+    ['inside the last option', `${cutOptions}, {"label": "Search the room", "action": "Aria runs her hands along the sh`, [...goodOptions.options, cutOption]],
+    ['between two options', `${cutOptions}, {"lab`, goodOptions.options],
+  ])('repairs a reply cut at the token limit (%s) without another request', async (_name, text, options) => {
+    fakeOpenAi.server.enqueue(reply.text(text, { finishReason: 'length' }));
+    const result = await clientFor(fakeOpenAi.server).structured(optionsRequest());
+    expect(result).toMatchObject({ ok: true, value: { options }, repaired: true });
+    expect(fakeOpenAi.server.requests).toHaveLength(1);
+  });
+
   it('asks again with instructions when structured output does not validate', async () => {
     fakeOpenAi.server.enqueue(reply.json({ options: [] }), reply.text('Sure! ```json\n' + JSON.stringify(goodOptions) + '\n```'));
     const result = await clientFor(fakeOpenAi.server).structured(optionsRequest());

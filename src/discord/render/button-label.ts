@@ -8,7 +8,9 @@ const ellipsis = '…';
  * boundary and ends with "…"; the full text stays in the store and is what the prompt gets.
  */
 export function shortenLabel(text: string, limit: number = BUTTON_LABEL_LIMIT): string {
-  const oneLine = text.replace(/\s+/gu, ' ').trim();
+  // Option text is parsed JSON, and JSON can hold half a surrogate pair ("\ud83d"): not text Discord can store, so the
+  // label could cost the turn its final edit. Lone halves become U+FFFD (test/discord-render/fuzz.test.ts).
+  const oneLine = text.toWellFormed().replace(/\s+/gu, ' ').trim();
   if (oneLine.length <= limit) return oneLine;
   const head = splitText(oneLine, limit - ellipsis.length)[0] ?? '';
   // A dangling comma or colon before the ellipsis reads like a typo.

@@ -57,16 +57,28 @@ export function freezeOverflow(text: string, frozenUpTo: number, maxLength: numb
   return { frozen, frozenUpTo: start };
 }
 
-/** The text after the frozen pieces, as it is shown: without whitespace at either end. */
+/** The text after the frozen pieces, as it is shown: without whitespace at either end, nor half a character. */
 export function unfrozenTail(text: string, frozenUpTo: number): string {
-  return text.slice(frozenUpTo).trim();
+  return text.slice(frozenUpTo, arrivedLength(text)).trim();
+}
+
+/**
+ * The length of the text without a high surrogate at its very end: a stream may deliver a character outside the BMP
+ * (an emoji, a rare ideograph) in two chunks, and until its second half arrives the first is not a character yet.
+ * Cutting or showing it would decide from half a character (found by test/discord-render/fuzz.test.ts: a hard cut
+ * before "”🏽" and a cut before an ideograph such as 𠀀 came out differently streamed than split at the end, and
+ * the shown tail carried a lone surrogate).
+ */
+function arrivedLength(text: string): number {
+  return isHighSurrogate(text.charCodeAt(text.length - 1)) ? text.length - 1 : text.length;
 }
 
 type Cut = { pieceStart: number; pieceEnd: number; nextStart: number };
 
 function nextCut(text: string, from: number, maxLength: number): Cut | null {
   const start = skipWhitespace(text, from);
-  const end = text.trimEnd().length;
+  // Only text that has fully arrived counts, so the character right after any cut considered is whole.
+  const end = trimEndBefore(text, arrivedLength(text), start);
   if (end - start <= maxLength) return null;
 
   const cut = bestBoundary(text, start, maxLength) ?? hardCut(text, start, maxLength);
@@ -120,9 +132,21 @@ function boundaryRank(text: string, position: number): number {
   const beforeCharacter = codePointBefore(text, position);
   if (cjkNoLineStart.test(afterCharacter) || sentenceCloser.test(afterCharacter)) return noBoundary;
   if (!ideograph.test(afterCharacter) && !ideograph.test(beforeCharacter)) return noBoundary;
+  // A mark, a skin tone, a variation selector or a ZWJ after an ideograph belongs to it: cutting there would start
+  // the next message with a lone mark or a bare skin-tone swatch (found by test/discord-render/fuzz.test.ts).
+  if (joinsGrapheme(beforeCharacter, afterCharacter)) return noBoundary;
   if (endsSentence(text, position)) return sentenceOrLineRank;
   if (cjkNoLineEnd.test(beforeCharacter)) return noBoundary;
   return wordRank;
+}
+
+/**
+ * Whether two adjacent characters form one grapheme. Only used where one of them is an ideograph, and there the pair
+ * alone decides it: the rules that look further back (emoji ZWJ sequences, flags, Indic conjuncts) never involve one.
+ */
+function joinsGrapheme(before: string, after: string): boolean {
+  const pair = before + after;
+  return graphemes.segment(pair).containing(0)?.segment.length === pair.length;
 }
 
 function endsSentence(text: string, position: number): boolean {
@@ -185,13 +209,24 @@ function trimEndBefore(text: string, end: number, floor: number): number {
   return index;
 }
 
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
+}
+
 function isLowSurrogate(code: number): boolean {
   return code >= 0xdc00 && code <= 0xdfff;
 }
 
+/**
+ * The character at `position`, from its code units. Not String.prototype.codePointAt: V8's optimised codePointAt
+ * (Node 24) pairs a high surrogate at the end of a sliced string with the code unit after the slice in its parent
+ * string, a character the text does not contain (seen while fuzzing; also reported in stablyai/orca#13782).
+ */
 function codePointAt(text: string, position: number): string {
-  const code = text.codePointAt(position);
-  return code === undefined ? '' : String.fromCodePoint(code);
+  const first = text.charCodeAt(position);
+  if (Number.isNaN(first)) return '';
+  const pairEnd = isHighSurrogate(first) && isLowSurrogate(text.charCodeAt(position + 1)) ? position + 2 : position + 1;
+  return text.slice(position, pairEnd);
 }
 
 function codePointBefore(text: string, position: number): string {

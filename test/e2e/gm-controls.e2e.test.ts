@@ -100,7 +100,7 @@ describe('GM controls', () => {
     await startCampaign(room);
     const hold = holdNext(room, 'narrative');
     world.discord.userMessage({ channel: room, user: 'alice', content: 'I open the chest' });
-    await world.discord.waitFor(() => turnMessages(room).at(-1)?.content.startsWith('The vault'), { description: 'the turn streaming' });
+    await world.discord.waitFor(() => turnMessages(room).at(-1)?.content.startsWith('The vault'), { timeoutMs: 15_000, description: 'the turn streaming' });
     world.discord.userMessage({ channel: room, user: 'bob', content: 'I guard the door' });
     const carol = await world.discord.slashCommand({ channel: room, user: 'carol', name: 'act', options: { action: 'I light a torch' } }).reply();
     expect(carol.original?.content).toBe('**Carol**: I light a torch\n-# The DM will answer this with the next turn.');
@@ -149,7 +149,7 @@ describe('GM controls', () => {
     const opening = await startCampaign(room);
     const hold = holdNext(room, 'narrative');
     world.discord.userMessage({ channel: room, user: 'alice', content: 'I cast the forbidden spell' });
-    await world.discord.waitFor(() => turnMessages(room).at(-1)?.content.startsWith('The vault'), { description: 'the turn streaming' });
+    await world.discord.waitFor(() => turnMessages(room).at(-1)?.content.startsWith('The vault'), { timeoutMs: 15_000, description: 'the turn streaming' });
 
     const stopped = await gm(room, 'stop').reply(announced);
     expect(stopped.original?.content).toBe('The turn is stopped.');
@@ -158,7 +158,7 @@ describe('GM controls', () => {
     );
     const marked = await world.discord.waitFor(
       () => turnMessages(room).find((message) => message.content.includes('*(interrupted — stopped by the GM)*')),
-      { description: 'the stopped turn marked' },
+      { timeoutMs: 15_000, description: 'the stopped turn marked' },
     );
     expect(marked.content.startsWith('The vault')).toBe(true);
     expect(marked.buttons).toEqual([]);
@@ -185,7 +185,7 @@ describe('GM controls', () => {
     const opening = await startCampaign(room);
     const hold = holdNext(room, 'narrative');
     world.discord.userMessage({ channel: room, user: 'alice', content: 'I charge the gate' });
-    await world.discord.waitFor(() => turnMessages(room).at(-1)?.content.startsWith('The vault'), { description: 'the turn streaming' });
+    await world.discord.waitFor(() => turnMessages(room).at(-1)?.content.startsWith('The vault'), { timeoutMs: 15_000, description: 'the turn streaming' });
     world.discord.userMessage({ channel: room, user: 'bob', content: 'I follow Alice' });
     const queued = await world.discord.slashCommand({ channel: room, user: 'carol', name: 'act', options: { action: 'I cover them' } }).reply();
     expect(queued.original?.content).toContain('The DM will answer this with the next turn.');
@@ -197,7 +197,7 @@ describe('GM controls', () => {
     );
     const marked = await world.discord.waitFor(
       () => turnMessages(room).find((message) => message.content.includes('*(interrupted — the GM ended the campaign)*')),
-      { description: 'the running turn marked' },
+      { timeoutMs: 15_000, description: 'the running turn marked' },
     );
     expect(marked.buttons).toEqual([]);
     await world.discord.waitFor(() => world.discord.message(opening.id)?.buttons.every((button) => button.disabled), {
@@ -222,7 +222,7 @@ describe('GM controls', () => {
     world.discord.userMessage({ channel: room, user: 'alice', content: 'I read the inscription' });
     await world.discord.waitFor(
       () => world.openai.requests.filter((request) => phaseOf(request) === 'options' && channelOf(request) === room).length === 2,
-      { description: "the old turn's options call" },
+      { timeoutMs: 15_000, description: "the old turn's options call" },
     );
     const old = turnMessages(room).at(-1);
 
@@ -233,7 +233,7 @@ describe('GM controls', () => {
 
     const newOpening = await world.discord.waitFor(
       () => world.openai.requests.filter((request) => phaseOf(request) === 'narrative' && (request.messages[1]?.content ?? '').includes('Sky pirates')).at(0),
-      { description: 'the new opening' },
+      { timeoutMs: 15_000, description: 'the new opening' },
     );
     const prompt = newOpening.messages[1]?.content ?? '';
     expect(prompt).toContain('None yet: this is the opening of the campaign.');
@@ -265,7 +265,7 @@ describe('GM controls', () => {
 
     const rerolled = await gm(room, 'reroll').reply(announced);
     expect(rerolled.followUps[0]?.content).toBe('🔁 **The GM rerolls the last turn.** The DM writes it again from the same actions.');
-    await world.discord.waitFor(() => narrativePrompts(room).length === 3, { description: 'the rerolled turn' });
+    await world.discord.waitFor(() => narrativePrompts(room).length === 3, { timeoutMs: 15_000, description: 'the rerolled turn' });
     const prompt = narrativePrompts(room)[2] ?? '';
     expect(prompt).toContain("## This turn's actions\n- Alice: \"I bargain with the merchant\"");
     // The state is the one before the discarded version: it is not among the recent turns.
@@ -283,7 +283,7 @@ describe('GM controls', () => {
 
     const busyHold = holdNext(room, 'narrative');
     world.discord.userMessage({ channel: room, user: 'bob', content: 'I count the coins' });
-    await world.discord.waitFor(() => narrativePrompts(room).length === 4, { description: 'a turn running' });
+    await world.discord.waitFor(() => narrativePrompts(room).length === 4, { timeoutMs: 15_000, description: 'a turn running' });
     const refused = await gm(room, 'reroll').reply();
     expect(refused.original?.content).toBe('The DM is still writing. Let the turn end, or stop it with `/gm stop`, then reroll.');
     busyHold.open();
@@ -300,13 +300,13 @@ describe('GM controls', () => {
     await waitForOptions(world, room, 1);
     await world.discord.waitFor(
       () => world.openai.requests.filter((request) => phaseOf(request) === 'metadata' && channelOf(request) === room).length === 2,
-      { description: "the held metadata call" },
+      { timeoutMs: 15_000, description: "the held metadata call" },
     );
 
     answerNext(room, 'metadata', metadataAt('The Second Vault'));
     const rerolled = await gm(room, 'reroll').reply(announced);
     expect(rerolled.original?.content).toBe('The DM is writing the last turn again.');
-    await world.discord.waitFor(() => narrativePrompts(room).length === 3, { description: 'the rerolled turn' });
+    await world.discord.waitFor(() => narrativePrompts(room).length === 3, { timeoutMs: 15_000, description: 'the rerolled turn' });
     metadataHold.open();
     await waitForOptions(world, room, 1);
     await idle(room);
@@ -317,16 +317,16 @@ describe('GM controls', () => {
     const room = 'undo-room';
     const opening = await startCampaign(room);
     world.discord.userMessage({ channel: room, user: 'alice', content: 'I light the brazier' });
-    await world.discord.waitFor(() => narrativePrompts(room).length === 2, { description: "Alice's turn" });
+    await world.discord.waitFor(() => narrativePrompts(room).length === 2, { timeoutMs: 15_000, description: "Alice's turn" });
     await idle(room);
     // The last turn's metadata is still being written when the GM undoes it.
     const metadataHold = holdNext(room, 'metadata', metadataAt('Where the map led'));
     world.discord.userMessage({ channel: room, user: 'bob', content: 'I read the map' });
     await world.discord.waitFor(
       () => world.openai.requests.filter((request) => phaseOf(request) === 'metadata' && channelOf(request) === room).length === 3,
-      { description: "Bob's turn, its metadata held" },
+      { timeoutMs: 15_000, description: "Bob's turn, its metadata held" },
     );
-    await world.discord.waitFor(() => turnMessages(room)[2]?.buttons.some((button) => !button.disabled), { description: "Bob's turn shown whole" });
+    await world.discord.waitFor(() => turnMessages(room)[2]?.buttons.some((button) => !button.disabled), { timeoutMs: 15_000, description: "Bob's turn shown whole" });
     const [, second, third] = turnMessages(room);
 
     const tooMany = await gm(room, 'undo', { turns: 5 }).reply();
@@ -360,7 +360,7 @@ describe('GM controls', () => {
       .clickButton({ channel: room, user: 'carol', messageId: reopened.id, customId: reopened.buttons[2]?.customId ?? '' })
       .reply((view: InteractionView) => view.followUps.length > 0);
     expect(click.followUps[0]?.content).toBe('**Carol** chooses: Search for exits');
-    await world.discord.waitFor(() => narrativePrompts(room).length === 4, { description: 'the turn from the click' });
+    await world.discord.waitFor(() => narrativePrompts(room).length === 4, { timeoutMs: 15_000, description: 'the turn from the click' });
     const prompt = narrativePrompts(room)[3] ?? '';
     expect(prompt).toContain("## This turn's actions\n- Carol: \"Search for exits\"");
     expect(prompt).not.toContain('brazier');

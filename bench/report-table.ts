@@ -23,15 +23,24 @@ type TurnSample = {
   finalTextLagMs: readonly number[];
 };
 
-const firstWriteAfterFirstTokenRow = <Result>(figuresOf: (result: Result) => TurnSample): Row<Result> => ({
-  metric: "first write after the model's first token, p50 / p95",
-  target: `p95 ≤ ${targets.firstWriteAfterFirstTokenP95Ms} ms`,
+/** A row of p50 / p95 whose target is a ceiling on the p95. */
+const p95CeilingRow = <Result>(
+  metric: string,
+  ceilingMs: number,
+  valuesOf: (sample: TurnSample) => readonly number[],
+  figuresOf: (result: Result) => TurnSample,
+): Row<Result> => ({
+  metric,
+  target: `p95 ≤ ${ceilingMs} ms`,
   cell: (result) => {
-    const values = figuresOf(result).firstWriteAfterFirstChunkMs;
+    const values = valuesOf(figuresOf(result));
     const worst = p95(values);
-    return `${p50p95(values)}${verdict(worst !== undefined && worst <= targets.firstWriteAfterFirstTokenP95Ms)}`;
+    return `${p50p95(values)}${verdict(worst !== undefined && worst <= ceilingMs)}`;
   },
 });
+
+const firstWriteAfterFirstTokenRow = <Result>(figuresOf: (result: Result) => TurnSample): Row<Result> =>
+  p95CeilingRow("first write after the model's first token, p50 / p95", targets.firstWriteAfterFirstTokenP95Ms, (sample) => sample.firstWriteAfterFirstChunkMs, figuresOf);
 
 const firstWriteWordsRow = <Result>(figuresOf: (result: Result) => TurnSample): Row<Result> => ({
   metric: 'words shown by the first write, p50 / min',
@@ -44,25 +53,11 @@ const firstWriteWordsRow = <Result>(figuresOf: (result: Result) => TurnSample): 
   },
 });
 
-const longestPauseRow = <Result>(figuresOf: (result: Result) => TurnSample): Row<Result> => ({
-  metric: 'longest pause of the visible text, p50 / p95',
-  target: `p95 ≤ ${targets.longestPauseP95Ms} ms`,
-  cell: (result) => {
-    const values = figuresOf(result).longestTextPauseMs;
-    const worst = p95(values);
-    return `${p50p95(values)}${verdict(worst !== undefined && worst <= targets.longestPauseP95Ms)}`;
-  },
-});
+const longestPauseRow = <Result>(figuresOf: (result: Result) => TurnSample): Row<Result> =>
+  p95CeilingRow('longest pause of the visible text, p50 / p95', targets.longestPauseP95Ms, (sample) => sample.longestTextPauseMs, figuresOf);
 
-const finalTextLagRow = <Result>(figuresOf: (result: Result) => TurnSample): Row<Result> => ({
-  metric: 'final-text lag, p50 / p95',
-  target: `p95 ≤ ${targets.finalTextLagP95Ms} ms`,
-  cell: (result) => {
-    const values = figuresOf(result).finalTextLagMs;
-    const worst = p95(values);
-    return `${p50p95(values)}${verdict(worst !== undefined && worst <= targets.finalTextLagP95Ms)}`;
-  },
-});
+const finalTextLagRow = <Result>(figuresOf: (result: Result) => TurnSample): Row<Result> =>
+  p95CeilingRow('final-text lag, p50 / p95', targets.finalTextLagP95Ms, (sample) => sample.finalTextLagMs, figuresOf);
 
 const singleTurn = (result: ScaleResult) => result.figures;
 

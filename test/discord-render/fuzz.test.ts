@@ -1,4 +1,3 @@
-import type { MessageCreateOptions, MessageEditOptions } from 'discord.js';
 import fc from 'fast-check';
 import { pino } from 'pino';
 import { describe, expect, it, vi } from 'vitest';
@@ -6,11 +5,11 @@ import { BUTTON_LABEL_LIMIT, BUTTONS_PER_ROW_LIMIT, CUSTOM_ID_LIMIT, MESSAGE_CON
 import { decodeCustomId } from '../../src/discord/custom-id.ts';
 import { shortenLabel } from '../../src/discord/render/button-label.ts';
 import { createChannelWriteScheduler } from '../../src/discord/render/channel-write-scheduler.ts';
-import type { RenderChannel } from '../../src/discord/render/discord-message-port.ts';
 import { buildOptionRow } from '../../src/discord/render/option-buttons.ts';
 import { freezeOverflow, splitText, unfrozenTail } from '../../src/discord/render/split-text.ts';
 import { SILENT_TURN_TEXT, WRITING_MARK, createTurnRenderer } from '../../src/discord/render/turn-renderer.ts';
 import type { TurnEvent } from '../../src/dm/types.ts';
+import { createFakeChannel, type ChannelRequest } from './fake-channel.ts';
 
 // Property-based tests of the renderer's pure parts and of the turn renderer, on generated text of every kind a
 // model (or a player quoted by it) can produce: what Discord accepts (docs/architecture.md: Discord's limits) and
@@ -448,38 +447,6 @@ describe('button labels and option rows (property-based)', () => {
 });
 
 // ── The turn renderer ────────────────────────────────────────────────────────────────────────────────────────
-
-type ChannelRequest = { kind: 'send' | 'edit' | 'typing'; at: number; messageId?: string; body?: MessageCreateOptions | MessageEditOptions };
-
-/** A stand-in for the channel that keeps what players would see (as turn-renderer.test.ts does). */
-function createFakeChannel() {
-  const requests: ChannelRequest[] = [];
-  const messages = new Map<string, { content: string; components: unknown[] }>();
-  let nextId = 100;
-  const channel: RenderChannel = {
-    id: 'channel-1',
-    async send(body) {
-      const id = String(nextId);
-      nextId += 1;
-      requests.push({ kind: 'send', at: Date.now(), messageId: id, body });
-      messages.set(id, { content: body.content ?? '', components: [...(body.components ?? [])] });
-      return { id };
-    },
-    async sendTyping() {
-      requests.push({ kind: 'typing', at: Date.now() });
-    },
-    messages: {
-      async edit(messageId, body) {
-        requests.push({ kind: 'edit', at: Date.now(), messageId, body });
-        const message = messages.get(messageId);
-        if (message === undefined) throw new Error('10008 Unknown Message');
-        if (typeof body.content === 'string') message.content = body.content;
-        if (body.components !== undefined) message.components = [...body.components];
-      },
-    },
-  };
-  return { channel, requests, messages };
-}
 
 /** Cuts a text into chunks of the given sizes (cycled), never inside a surrogate pair, as a stream delivers it. */
 function chunksOf(source: string, sizes: readonly number[]): string[] {

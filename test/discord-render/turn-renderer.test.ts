@@ -1,10 +1,9 @@
-import type { MessageCreateOptions, MessageEditOptions } from 'discord.js';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { TurnEvent } from '../../src/dm/types.ts';
 import { createChannelWriteScheduler } from '../../src/discord/render/channel-write-scheduler.ts';
-import type { RenderChannel } from '../../src/discord/render/discord-message-port.ts';
 import { SILENT_TURN_TEXT, WRITING_MARK, createTurnRenderer } from '../../src/discord/render/turn-renderer.ts';
+import { createFakeChannel } from './fake-channel.ts';
 import { maxStartsInWindow } from './recording-port.ts';
 
 // The renderer against a stand-in for the channel that only keeps what a player would see. The real discord.js
@@ -12,38 +11,6 @@ import { maxStartsInWindow } from './recording-port.ts';
 
 const logger = pino({ level: 'silent' });
 const timestamp = '2025-01-15T10:30:00.000Z';
-
-type ChannelRequest = { kind: 'send' | 'edit' | 'typing'; at: number; messageId?: string; body?: MessageCreateOptions | MessageEditOptions };
-
-function createFakeChannel(options: { failSends?: boolean } = {}) {
-  const requests: ChannelRequest[] = [];
-  const messages = new Map<string, { content: string; components: unknown[] }>();
-  let nextId = 100;
-  const channel: RenderChannel = {
-    id: 'channel-1',
-    async send(body) {
-      const id = String(nextId);
-      nextId += 1;
-      requests.push({ kind: 'send', at: Date.now(), messageId: id, body });
-      if (options.failSends === true) throw new Error('50013 Missing Permissions');
-      messages.set(id, { content: body.content ?? '', components: [...(body.components ?? [])] });
-      return { id };
-    },
-    async sendTyping() {
-      requests.push({ kind: 'typing', at: Date.now() });
-    },
-    messages: {
-      async edit(messageId, body) {
-        requests.push({ kind: 'edit', at: Date.now(), messageId, body });
-        const message = messages.get(messageId);
-        if (message === undefined) throw new Error('10008 Unknown Message');
-        if (typeof body.content === 'string') message.content = body.content;
-        if (body.components !== undefined) message.components = [...body.components];
-      },
-    },
-  };
-  return { channel, requests, messages };
-}
 
 function narrativeParagraphs(length: number): string {
   const sentence = 'The lantern gutters as wind slips through the broken shutters of the old mill. ';

@@ -33,8 +33,10 @@ import type { Campaign, CampaignStore, SceneEdits, StoredTurn, TableSettings, Tu
 // Who writes. Every change of the channel's records (campaign, scene, turns, waiting actions, option sets, log) is a
 // task on this table's one queue (`serialise`), run one after another in arrival order: player actions, the start and
 // the delivery of a turn, its scene metadata, summary folds, every GM command, recovery. A task reads what it needs
-// fresh from the store and writes it back before the next task starts; no record is held across a model call.
-// Nothing else in the bot writes a channel's records.
+// (the small records through the table's write-through cache, table-records.ts) and writes it back before the next
+// task starts; no record is held across a model call. The one write outside the queue is a turn's message ids as its
+// messages appear: chained after the turn's own record, and awaited by every later write of that record. Nothing else
+// in the bot writes a channel's records.
 //
 // Turns. At most one turn (or GM narration) is in the works at a time: `work`. A turn is begun by a queue task that
 // reads the state, snapshots it, starts the model and records the turn (all before the next task); the model then

@@ -18,6 +18,22 @@ export type TurnPresenter = {
   interrupt(reason: string): Promise<{ messageIds: string[]; completed: boolean }>;
 };
 
+/**
+ * finish() or interrupt() could not show the whole turn. `channel_unwritable`: the bot may no longer write in the channel
+ * (a permission removed, the channel gone); `discord_failed`: Discord kept failing. `messageIds`: what was shown.
+ */
+export class TurnNotShownError extends Error {
+  readonly reason: 'channel_unwritable' | 'discord_failed';
+  readonly messageIds: string[];
+
+  constructor(reason: 'channel_unwritable' | 'discord_failed', messageIds: string[], options?: { cause?: unknown }) {
+    super(reason === 'channel_unwritable' ? 'the channel can no longer be written to' : 'Discord would not show the turn', options);
+    this.name = 'TurnNotShownError';
+    this.reason = reason;
+    this.messageIds = messageIds;
+  }
+}
+
 export type PresenterFactory = {
   /** `streaming: false`: the turn is shown when it is complete, not as it is written. */
   create(input: { channelId: string; turnId: string; streaming: boolean; onMessageCreated: (messageId: string) => void }): TurnPresenter;

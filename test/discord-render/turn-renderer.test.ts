@@ -176,6 +176,84 @@ describe('turn renderer', () => {
     renderer.sink({ type: 'narrative_chunk', content: 'Hello', is_final: true, timestamp });
     renderer.sink({ type: 'player_options', options: ['a', 'b', 'c'], timestamp });
     await vi.advanceTimersByTimeAsync(0);
-    await expect(renderer.finish()).rejects.toThrow('50013');
+    await expect(renderer.finish()).rejects.toMatchObject({ name: 'TurnNotShownError', reason: 'channel_unwritable', messageIds: [] });
+    // Nothing more is tried once Discord said the bot may not write here.
+    expect(fake.requests.filter((request) => request.kind === 'send')).toHaveLength(1);
+  });
+
+  it('goes on in a new message, saying so, when a moderator deletes the message being written', async () => {
+    const fake = createFakeChannel();
+    const renderer = createTurnRenderer({ channel: fake.channel, scheduler: createChannelWriteScheduler({ logger }), turnId: 't', logger });
+    renderer.sink({ type: 'narrative_chunk', content: 'The bridge sways over the chasm, ', is_final: false, timestamp });
+    await vi.advanceTimersByTimeAsync(100);
+    const [first] = [...fake.messages.keys()];
+    expect(first).toBeDefined();
+    fake.deleteMessage(first ?? '');
+    renderer.sink({ type: 'narrative_chunk', content: 'and the ropes creak.', is_final: true, timestamp });
+    await vi.advanceTimersByTimeAsync(3000);
+    renderer.sink({ type: 'player_response_chunk', content: 'Ana, you hold on.', is_final: true, timestamp });
+    renderer.sink({ type: 'player_options', options: ['Climb', 'Jump', 'Wait'], timestamp });
+    const finished = renderer.finish();
+    await vi.advanceTimersByTimeAsync(5000);
+    const { messageIds } = await finished;
+    expect(messageIds).toHaveLength(1);
+    expect(messageIds[0]).not.toBe(first);
+    const message = fake.messages.get(messageIds[0] ?? '');
+    expect(message?.content).toBe(
+      "-# *(the DM's earlier message was removed; the turn goes on here)*\nThe bridge sways over the chasm, and the ropes creak.\n\nAna, you hold on.",
+    );
+    expect(message?.components).toHaveLength(1);
+    expect([...fake.messages.keys()]).toEqual(messageIds);
+  });
+
+  it('replaces a message deleted just before the final edit, and still ends with the buttons', async () => {
+    const fake = createFakeChannel();
+    const renderer = createTurnRenderer({ channel: fake.channel, scheduler: createChannelWriteScheduler({ logger }), turnId: 't', logger });
+    renderer.sink({ type: 'narrative_chunk', content: 'Rain hammers the deck of the ship.', is_final: true, timestamp });
+    await vi.advanceTimersByTimeAsync(100);
+    fake.deleteMessage([...fake.messages.keys()][0] ?? '');
+    renderer.sink({ type: 'player_response_chunk', content: 'Bo, the mast cracks.', is_final: true, timestamp });
+    renderer.sink({ type: 'player_options', options: ['Cut the rope', 'Hold fast'], timestamp });
+    const finished = renderer.finish();
+    await vi.advanceTimersByTimeAsync(5000);
+    const { messageIds } = await finished;
+    const message = fake.messages.get(messageIds[0] ?? '');
+    expect(message?.content).toMatch(/^-# \*\(the DM's earlier message was removed; the turn goes on here\)\*\nRain hammers the deck of the ship\.\n\nBo, the mast cracks\.$/u);
+    expect(message?.components).toHaveLength(1);
+  });
+
+  it('tries a failing final edit again, then goes on in a new message rather than losing the turn', async () => {
+    const fake = createFakeChannel();
+    const renderer = createTurnRenderer({ channel: fake.channel, scheduler: createChannelWriteScheduler({ logger }), turnId: 't', logger });
+    renderer.sink({ type: 'narrative_chunk', content: 'The gate groans open, slowly.', is_final: true, timestamp });
+    await vi.advanceTimersByTimeAsync(100);
+    const [first] = [...fake.messages.keys()];
+    // Discord answers 500 to the final edit and both retries: the turn continues in a new message.
+    fake.failNextEdits(3);
+    renderer.sink({ type: 'player_response_chunk', content: 'Cy, it is dark inside.', is_final: true, timestamp });
+    renderer.sink({ type: 'player_options', options: ['Enter', 'Wait'], timestamp });
+    const finished = renderer.finish();
+    await vi.advanceTimersByTimeAsync(10_000);
+    const { messageIds } = await finished;
+    expect(messageIds).toHaveLength(1);
+    expect(messageIds[0]).not.toBe(first);
+    const message = fake.messages.get(messageIds[0] ?? '');
+    expect(message?.content).toBe('-# *(Discord would not update the message above; the turn goes on here)*\nThe gate groans open, slowly.\n\nCy, it is dark inside.');
+    expect(message?.components).toHaveLength(1);
+  });
+
+  it('a final edit that fails once is simply made again: one message, no note', async () => {
+    const fake = createFakeChannel();
+    const renderer = createTurnRenderer({ channel: fake.channel, scheduler: createChannelWriteScheduler({ logger }), turnId: 't', logger });
+    renderer.sink({ type: 'narrative_chunk', content: 'The gate groans open, slowly.', is_final: true, timestamp });
+    await vi.advanceTimersByTimeAsync(100);
+    fake.failNextEdits(1);
+    renderer.sink({ type: 'player_response_chunk', content: 'Cy, it is dark inside.', is_final: true, timestamp });
+    renderer.sink({ type: 'player_options', options: ['Enter', 'Wait'], timestamp });
+    const finished = renderer.finish();
+    await vi.advanceTimersByTimeAsync(10_000);
+    const { messageIds } = await finished;
+    expect([...fake.messages.keys()]).toEqual(messageIds);
+    expect(fake.messages.get(messageIds[0] ?? '')?.content).toBe('The gate groans open, slowly.\n\nCy, it is dark inside.');
   });
 });

@@ -1,9 +1,11 @@
 import { MESSAGE_CONTENT_LIMIT, MESSAGE_SPLIT_SIZE } from '../../constants.ts';
+import { TurnNotShownError } from '../../campaign/presenter.ts';
 import type { TurnEvent, TurnSink } from '../../dm/types.ts';
 import type { Logger } from '../../logger.ts';
 import { shortenLabel } from './button-label.ts';
 import type { ChannelWriteScheduler, ScheduledMessage } from './channel-write-scheduler.ts';
 import { createMessagePort, type MessagePayload, type RenderChannel } from './discord-message-port.ts';
+import { classifyWriteFailure } from './write-failure.ts';
 import { buildOptionRow } from './option-buttons.ts';
 import { freezeOverflow, unfrozenTail } from './split-text.ts';
 import type { GlobalWriteGate } from './global-write-gate.ts';
@@ -12,6 +14,11 @@ import { startTyping, type TypingIndicator } from './typing-indicator.ts';
 // Shows one turn as one document (narrative, a blank line, the response) across as many messages as it needs.
 // Text is shown as it streams in; a message that fills up is frozen with its final text and the turn continues in a
 // new one, so a frozen message never changes again. The options become buttons on the last message.
+//
+// A turn reaches the table whatever happens to its messages. A message that disappears (deleted by a moderator) is
+// replaced by a new one that says so in its first line and carries the same text on; a final write that Discord keeps
+// failing (5xx beyond discord.js's retries) is tried again, then continued in a new message. A channel the bot may no
+// longer write to stops every write of the turn, and finish() rejects with TurnNotShownError: the table decides.
 
 /** Behind the text while it streams, so players can tell a pause in the prose from the end of the turn. */
 export const WRITING_MARK = '\n-# ✍️ the DM is writing…';
@@ -29,6 +36,15 @@ const FIRST_WRITE_MIN_CHARACTERS = 24;
  * what it has well within a second of its first token. The typing indicator covers the wait.
  */
 const FIRST_WRITE_MAX_WAIT_MS = 600;
+/** The first line of a message that carries on a turn whose message was deleted, or could not be updated. */
+const REPLACED_NOTES = {
+  gone: "-# *(the DM's earlier message was removed; the turn goes on here)*",
+  stuck: '-# *(Discord would not update the message above; the turn goes on here)*',
+} as const;
+/** More replacements than this in one turn: something deletes every message, and the turn gives up instead. */
+const MAX_REPLACEMENTS = 4;
+/** Pauses before a failed final write is tried again; after the last, it goes on in a new message. */
+const FINAL_RETRY_DELAYS_MS = [1000, 3000];
 const notePrefix = '*(interrupted — ';
 const noteSuffix = ')*';
 
@@ -58,7 +74,12 @@ export type TurnRenderer = {
   interrupt(reason: string): Promise<{ messageIds: string[]; completed: boolean }>;
 };
 
-type RenderedMessage = { handle: ScheduledMessage<MessagePayload>; frozenContent: string | undefined };
+type RenderedMessage = {
+  handle: ScheduledMessage<MessagePayload>;
+  frozenContent: string | undefined;
+  /** Set when this message replaces one that was lost: its first line says so. */
+  replacedNote: string | undefined;
+};
 
 export function createTurnRenderer(options: TurnRendererOptions): TurnRenderer {
   const { channel, scheduler, turnId, logger } = options;
@@ -69,6 +90,9 @@ export function createTurnRenderer(options: TurnRendererOptions): TurnRenderer {
       logger.error({ err: error, messageId }, 'onMessageCreated failed');
     }
   });
+  /** Set when Discord says the bot may not write here: nothing more is tried. */
+  let unwritable: unknown;
+  let replacements = 0;
 
   // Only ever appended to, which is what lets frozen pieces stay as they are.
   let documentText = '';
@@ -87,13 +111,98 @@ export function createTurnRenderer(options: TurnRendererOptions): TurnRenderer {
   let firstWriteTimer: ReturnType<typeof setTimeout> | undefined;
 
   function writeFinal(message: RenderedMessage, payload: MessagePayload): void {
-    finalWrites.push(message.handle.write(payload, 'final').catch((error: unknown) => void failures.push(error)));
+    finalWrites.push(writeFinalUntilShown(message, payload));
+  }
+
+  /** Never rejects: a write that cannot be made is collected in `failures` for finish() to report. */
+  async function writeFinalUntilShown(message: RenderedMessage, payload: MessagePayload): Promise<void> {
+    for (let attempt = 0; ; attempt += 1) {
+      const handle = message.handle;
+      try {
+        await handle.write(withReplacedNote(message, payload), 'final');
+        return;
+      } catch (error) {
+        const failure = classifyWriteFailure(error);
+        const canGoOn = unwritable === undefined && replacements < MAX_REPLACEMENTS && (failure === 'message_gone' || failure === 'transient');
+        if (!canGoOn) {
+          failures.push(error);
+          return;
+        }
+        if (failure === 'transient' && handle.id !== undefined) {
+          const delay = FINAL_RETRY_DELAYS_MS[attempt];
+          if (delay !== undefined) {
+            await new Promise((resolve) => setTimeout(resolve, delay));
+            continue;
+          }
+          logger.warn({ err: error, messageId: handle.id }, 'a message would not take its final text; the turn goes on in a new one');
+          if (message.handle === handle) replaceMessage(message, REPLACED_NOTES.stuck);
+          continue;
+        }
+        // Gone, or never created: the watcher has already replaced it, unless the failure came straight from the
+        // scheduler (a create that had failed before).
+        if (message.handle === handle) replaceMessage(message, handle.id === undefined ? undefined : REPLACED_NOTES.gone);
+      }
+    }
+  }
+
+  function withReplacedNote(message: RenderedMessage, payload: MessagePayload): MessagePayload {
+    if (message.replacedNote === undefined || payload.content === undefined) return payload;
+    const content = `${message.replacedNote}\n${payload.content}`;
+    // The text matters more than the note: a piece too full for both goes without it.
+    return content.length > MESSAGE_CONTENT_LIMIT ? payload : { ...payload, content };
+  }
+
+  /** A message of this turn whose every write reports its failure here, so a lost message is noticed at once. */
+  function openMessage(): RenderedMessage {
+    const message: RenderedMessage = { handle: watchedHandle(() => message), frozenContent: undefined, replacedNote: undefined };
+    return message;
+  }
+
+  function watchedHandle(owner: () => RenderedMessage): ScheduledMessage<MessagePayload> {
+    const handle: ScheduledMessage<MessagePayload> = scheduler.newMessage<MessagePayload>({
+      send: (payload) => watched(owner(), handle, port.send(payload)),
+      edit: (messageId, payload) => watched(owner(), handle, port.edit(messageId, payload)),
+    });
+    return handle;
+  }
+
+  async function watched<T>(message: RenderedMessage, handle: ScheduledMessage<MessagePayload>, request: Promise<T>): Promise<T> {
+    try {
+      return await request;
+    } catch (error) {
+      noticeFailure(message, handle, error);
+      throw error;
+    }
+  }
+
+  function noticeFailure(message: RenderedMessage, handle: ScheduledMessage<MessagePayload>, error: unknown): void {
+    if (message.handle !== handle) return;
+    const failure = classifyWriteFailure(error);
+    if (failure === 'channel_unwritable') {
+      unwritable ??= error;
+      stopTyping();
+      clearFirstWriteTimer();
+      return;
+    }
+    if (replacements >= MAX_REPLACEMENTS) return;
+    if (failure === 'message_gone') replaceMessage(message, REPLACED_NOTES.gone);
+    // A create that failed: nothing was shown, so the new message needs no note.
+    else if (failure === 'transient' && handle.id === undefined) replaceMessage(message, undefined);
+    else return;
+    // The message being written shows its text again at once; a frozen one gets it from its final write's retry.
+    if (message.frozenContent === undefined && firstWriteAsked && ending === undefined) showProgress();
+  }
+
+  function replaceMessage(message: RenderedMessage, note: string | undefined): void {
+    replacements += 1;
+    message.replacedNote ??= note;
+    message.handle = watchedHandle(() => message);
   }
 
   function liveMessage(): RenderedMessage {
     const last = messages.at(-1);
     if (last !== undefined && last.frozenContent === undefined) return last;
-    const message: RenderedMessage = { handle: scheduler.newMessage(port), frozenContent: undefined };
+    const message = openMessage();
     messages.push(message);
     return message;
   }
@@ -116,6 +225,7 @@ export function createTurnRenderer(options: TurnRendererOptions): TurnRenderer {
   }
 
   function showProgress(): void {
+    if (unwritable !== undefined) return;
     const tail = freezeFullMessages();
     // Without streaming the turn appears at once, when it is complete (the typing indicator covers the wait).
     if (tail === '' || options.streaming === false) return;
@@ -135,7 +245,8 @@ export function createTurnRenderer(options: TurnRendererOptions): TurnRenderer {
     firstWriteAsked = true;
     clearFirstWriteTimer();
     stopTyping();
-    void liveMessage().handle.write({ content: `${tail}${WRITING_MARK}`, components: [] }, textComplete ? 'settled' : 'partial');
+    const message = liveMessage();
+    void message.handle.write(withReplacedNote(message, { content: `${tail}${WRITING_MARK}`, components: [] }), textComplete ? 'settled' : 'partial');
   }
 
   function clearFirstWriteTimer(): void {
@@ -195,9 +306,13 @@ export function createTurnRenderer(options: TurnRendererOptions): TurnRenderer {
 
   async function settle(): Promise<{ messageIds: string[] }> {
     await Promise.all(finalWrites);
+    const messageIds = messages.flatMap((message) => (message.handle.id === undefined ? [] : [message.handle.id]));
     const [failure] = failures;
-    if (failures.length > 0) throw failure;
-    return { messageIds: messages.flatMap((message) => (message.handle.id === undefined ? [] : [message.handle.id])) };
+    if (failures.length > 0) {
+      const reason = unwritable !== undefined || classifyWriteFailure(failure) === 'channel_unwritable' ? 'channel_unwritable' : 'discord_failed';
+      throw new TurnNotShownError(reason, messageIds, { cause: failure });
+    }
+    return { messageIds };
   }
 
   return {

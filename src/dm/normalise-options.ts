@@ -14,7 +14,12 @@ export const SAFE_DEFAULT_OPTIONS = [
   'Search for anything useful',
 ];
 
-export function normaliseOptions(candidates: readonly unknown[]): string[] {
+/**
+ * `lastIsCut`: the model was stopped by the token cap inside the list, so its last item is most likely half an option
+ * ("Sea" for "Search the cellar") and is left out; the safe defaults make up the minimum as ever.
+ */
+export function normaliseOptions(candidates: readonly unknown[], { lastIsCut = false }: { lastIsCut?: boolean } = {}): string[] {
+  if (lastIsCut) candidates = candidates.slice(0, -1);
   const options: string[] = [];
   const seen = new Set<string>();
   const add = (candidate: string): void => {

@@ -93,8 +93,10 @@ export function createOrchestrator(dependencies: OrchestratorDependencies): Orch
     if (signal.aborted) throw new LlmError('aborted', 'the turn was aborted');
     if (!optionsResult.ok) {
       logger.warn({ error: optionsResult.error, message: optionsResult.message }, 'options failed after every repair; using safe defaults');
+    } else if (optionsResult.truncated) {
+      logger.warn({ model: models.options, maxTokens: STRUCTURED_PHASE_MAX_TOKENS, cut: optionsResult.value.options.at(-1) }, 'options were cut at the token cap; the last one is left out');
     }
-    const options = normaliseOptions(optionsResult.ok ? optionsResult.value.options : []);
+    const options = optionsResult.ok ? normaliseOptions(optionsResult.value.options, { lastIsCut: optionsResult.truncated }) : normaliseOptions([]);
     const optionsDuration = performance.now() - optionsStartedAt;
     record('options', optionsResult.usage, {
       firstTokenMs: optionsDuration,

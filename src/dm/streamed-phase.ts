@@ -27,6 +27,10 @@ type TextPhaseInput = {
  *   model to continue it (the partial text is sent back as the assistant's unfinished message); only the
  *   continuation is emitted. A server that echoes the partial text back has the echo removed.
  * - the fallback fails too: if text was shown, the phase ends with it; if not, the error propagates.
+ *
+ * A text stopped by the token cap (finish_reason `length`) is not continued: the cap is the table's length setting.
+ * It ends with an ellipsis instead, so players see the sentence trail off rather than a message that looks broken,
+ * and the cut is logged: a model that keeps hitting the cap needs a larger one or a shorter length setting.
  */
 export async function runTextPhase(input: TextPhaseInput): Promise<TextPhaseOutcome> {
   const { llm, request, emitChunk, logger } = input;
@@ -47,6 +51,7 @@ export async function runTextPhase(input: TextPhaseInput): Promise<TextPhaseOutc
       throwIfAborted(request.signal);
       usage = addUsage(usage, stream.usage);
       if (shown.trim() !== '') {
+        if (stream.truncated) shown += trailOff(shown, input);
         emitChunk('', true);
         return { text: shown, usage, timing: { firstTokenMs, durationMs: performance.now() - startedAt, via: 'stream' } };
       }
@@ -62,10 +67,11 @@ export async function runTextPhase(input: TextPhaseInput): Promise<TextPhaseOutc
     const completion = await llm.complete({ ...request, messages });
     throwIfAborted(request.signal);
     usage = addUsage(usage, completion.usage);
-    const addition = shown === '' ? completion.text.trim() : withoutEcho(shown, completion.text);
+    let addition = shown === '' ? completion.text.trim() : withoutEcho(shown, completion.text);
     if (shown === '' && addition === '') throw new LlmError('invalid_output', 'the model returned no text');
     firstTokenMs ??= performance.now() - startedAt;
     if (addition !== '') emitChunk(addition, false);
+    if (completion.truncated) addition += trailOff(shown + addition, input);
     emitChunk('', true);
     const via = input.streaming ? 'fallback' : 'complete';
     return { text: shown + addition, usage, timing: { firstTokenMs, durationMs: performance.now() - startedAt, via } };
@@ -76,6 +82,14 @@ export async function runTextPhase(input: TextPhaseInput): Promise<TextPhaseOutc
     emitChunk('', true);
     return { text: shown, usage, timing: { firstTokenMs, durationMs: performance.now() - startedAt, via: 'stream' } };
   }
+}
+
+/** Emits and returns the ellipsis a cut text ends with ('' when it happens to end a sentence anyway). */
+function trailOff(text: string, input: TextPhaseInput): string {
+  input.logger.warn({ model: input.request.model, maxTokens: input.request.maxTokens }, 'the narrated text was cut at the token cap');
+  if (/[.!?…"'”»)*_]\s*$/u.test(text)) return '';
+  input.emitChunk('…', false);
+  return '…';
 }
 
 function withoutEcho(shown: string, continuation: string): string {

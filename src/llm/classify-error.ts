@@ -1,5 +1,6 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import { LlmError } from './errors.ts';
+import { refusesJsonSchema, serverErrorDetails } from './server-refusal.ts';
 import type { LlmErrorKind } from './types.ts';
 
 const networkErrorCodes = new Set([
@@ -29,7 +30,9 @@ export function classifyError(error: unknown, abortReason?: LlmError): LlmError 
   if (error instanceof APIConnectionError) return new LlmError('connection', describeConnectionError(error), { cause: error });
   if (error instanceof APIError) {
     const status = typeof error.status === 'number' ? error.status : undefined;
-    return new LlmError(kindForStatus(status), `LLM server error: ${error.message}`, { ...(status === undefined ? {} : { status }), cause: error });
+    // Older llama.cpp and Ollama's runner answer 500 to a schema they cannot use: the request's fault, so no retry.
+    const kind = status !== undefined && status >= 500 && refusesJsonSchema(serverErrorDetails(error)) ? 'bad_request' : kindForStatus(status);
+    return new LlmError(kind, `LLM server error: ${error.message}`, { ...(status === undefined ? {} : { status }), cause: error });
   }
   if (error instanceof SyntaxError) return new LlmError('invalid_output', `the LLM server sent an unreadable stream: ${error.message}`, { cause: error });
   // Anything else came out of fetch reading the body: undici's "terminated" when the socket closed mid-stream.

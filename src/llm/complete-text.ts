@@ -1,8 +1,8 @@
 import type { ResponseFormatJSONSchema } from 'openai/resources/shared';
 import { classifyError } from './classify-error.ts';
 import { beginCall, type LlmContext } from './llm-context.ts';
-import { chatParams } from './request-params.ts';
 import { withRetries } from './retry.ts';
+import { sendRequest } from './send-request.ts';
 import { toTokenUsage } from './token-usage.ts';
 import type { Completion, LlmRequest } from './types.ts';
 
@@ -15,11 +15,17 @@ export async function completeText(context: LlmContext, request: LlmRequest, res
   const retry = beginCall(context, request.signal, `completion (${request.model})`);
   try {
     return await withRetries(retry, async () => {
-      const completion = await context.openai.chat.completions.create(
-        { ...chatParams(request), stream: false, ...(responseFormat === undefined ? {} : { response_format: responseFormat }) },
-        { signal: retry.call.signal, maxRetries: 0, timeout: context.totalTimeoutMs },
+      const completion = await sendRequest(
+        context,
+        () => ({
+          ...context.fields.chatParams(request, { streaming: false }),
+          stream: false as const,
+          ...(responseFormat === undefined ? {} : { response_format: responseFormat }),
+        }),
+        (params) => context.openai.chat.completions.create(params, { signal: retry.call.signal, maxRetries: 0, timeout: context.totalTimeoutMs }),
       );
-      return { text: completion.choices[0]?.message.content ?? '', usage: toTokenUsage(completion.usage) };
+      const choice = completion.choices[0];
+      return { text: choice?.message.content ?? '', usage: toTokenUsage(completion.usage), truncated: choice?.finish_reason === 'length' };
     });
   } catch (error) {
     throw classifyError(error, retry.call.failure());

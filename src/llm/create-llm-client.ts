@@ -2,6 +2,7 @@ import { OpenAI } from 'openai';
 import type { Logger } from '../logger.ts';
 import { completeText } from './complete-text.ts';
 import type { LlmContext } from './llm-context.ts';
+import { RequestFields, type TokenLimitField } from './request-params.ts';
 import { streamText } from './stream-text.ts';
 import { structuredOutput } from './structured.ts';
 import type { LlmClient } from './types.ts';
@@ -16,6 +17,10 @@ export type LlmClientOptions = {
   maxRetries: number;
   /** Delay before the first retry, doubled for each further one (default 500 ms). */
   retryBaseDelayMs?: number;
+  /** The name the token cap is sent under; `auto` (default): `max_completion_tokens` for OpenAI, `max_tokens` elsewhere. */
+  tokenLimitField?: TokenLimitField | 'auto';
+  /** Whether `prompt_cache_key` is sent; `auto` (default): to OpenAI itself only. */
+  promptCacheKey?: boolean | 'auto';
   logger?: Pick<Logger, 'warn' | 'debug'>;
 };
 
@@ -39,6 +44,7 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
     retryPolicy: { maxRetries: options.maxRetries, baseDelayMs: options.retryBaseDelayMs ?? defaultRetryBaseDelayMs },
     logger: options.logger,
     modelsWithoutJsonSchema: new Set(),
+    fields: new RequestFields({ baseUrl: options.baseUrl, tokenLimitField: options.tokenLimitField, promptCacheKey: options.promptCacheKey }),
   };
   return {
     stream: (request) => streamText(context, request),

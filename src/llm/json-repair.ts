@@ -7,7 +7,8 @@
 
 import { jsonrepair } from 'jsonrepair';
 
-export type JsonParseResult = { ok: true; value: unknown; repaired: boolean } | { ok: false; message: string };
+/** `cut`: the value ran to the end of the text without being closed, so the text was most likely cut inside it. */
+export type JsonParseResult = { ok: true; value: unknown; repaired: boolean; cut: boolean } | { ok: false; message: string };
 
 /**
  * Strict JSON first (`repaired: false`), then the first object or array in the text, repaired. A value cut short is
@@ -18,14 +19,14 @@ export type JsonParseResult = { ok: true; value: unknown; repaired: boolean } | 
  */
 export function parseJsonLeniently(text: string): JsonParseResult {
   const strict = tryParse(text.trim());
-  if (strict.ok) return { ok: true, value: strict.value, repaired: false };
+  if (strict.ok) return { ok: true, value: strict.value, repaired: false, cut: false };
 
   let problem = 'no JSON object or array in the text';
   for (const candidate of valueCandidates(text)) {
     const repaired = tryRepair(candidate);
     if (!repaired.ok) problem = repaired.message;
     else if (isEmptyContainer(repaired.value)) problem = 'nothing left after repair';
-    else return { ok: true, value: repaired.value, repaired: true };
+    else return { ok: true, value: repaired.value, repaired: true, cut: candidate.openContainers > 0 };
   }
   return { ok: false, message: `not valid JSON, even after repair (${problem}): ${strict.message}` };
 }

@@ -1,6 +1,7 @@
 import type { OpenAI } from 'openai';
 import type { Logger } from '../logger.ts';
 import { Cancellation } from './cancellation.ts';
+import type { RequestFields } from './request-params.ts';
 import type { RetryContext, RetryPolicy } from './retry.ts';
 
 /** What the stream, complete and structured calls of one client share. */
@@ -11,8 +12,10 @@ export type LlmContext = {
   totalTimeoutMs: number;
   retryPolicy: RetryPolicy;
   logger: Pick<Logger, 'warn' | 'debug'> | undefined;
-  /** Models whose server refused json_schema once: their later structured calls ask for JSON in the prompt at once. */
+  /** Models whose server said it cannot do json_schema: their later structured calls ask for JSON in the prompt at once. */
   modelsWithoutJsonSchema: Set<string>;
+  /** The optional fields this client's server takes, learnt from its refusals. */
+  fields: RequestFields;
 };
 
 /** The scope of one call, retries included: the caller's signal plus the total timeout. Dispose it when done. */

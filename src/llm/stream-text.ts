@@ -3,14 +3,14 @@ import { Cancellation } from './cancellation.ts';
 import { classifyError } from './classify-error.ts';
 import { LlmError } from './errors.ts';
 import { beginCall, type LlmContext } from './llm-context.ts';
-import { chatParams } from './request-params.ts';
 import { withRetries } from './retry.ts';
+import { sendRequest } from './send-request.ts';
 import { toTokenUsage } from './token-usage.ts';
 import type { LlmRequest, TextStream, TokenUsage } from './types.ts';
 
 type ChunkIterator = AsyncIterator<ChatCompletionChunk>;
 
-type Progress = { finished: boolean; usage: TokenUsage | undefined };
+type Progress = { finished: boolean; truncated: boolean; usage: TokenUsage | undefined };
 
 /** A request that has produced its first token (or finished without one); from here on nothing is retried. */
 type OpenedStream = { attempt: Cancellation; chunks: ChunkIterator; firstText: string | undefined; progress: Progress };
@@ -21,6 +21,7 @@ type OpenedStream = { attempt: Cancellation; chunks: ChunkIterator; firstText: s
  */
 export function streamText(context: LlmContext, request: LlmRequest): TextStream {
   let usage: TokenUsage | undefined;
+  let truncated = false;
   let iterated = false;
 
   async function* deltas(): AsyncGenerator<string, void, undefined> {
@@ -46,6 +47,7 @@ export function streamText(context: LlmContext, request: LlmRequest): TextStream
       attempt.throwIfAborted();
       if (!progress.finished) throw new LlmError('connection', 'the stream ended before its finish chunk');
       usage = progress.usage;
+      truncated = progress.truncated;
       completed = true;
     } catch (error) {
       throw classifyError(error, opened?.attempt.failure() ?? retry.call.failure());
@@ -58,6 +60,9 @@ export function streamText(context: LlmContext, request: LlmRequest): TextStream
   return {
     get usage() {
       return usage;
+    },
+    get truncated() {
+      return truncated;
     },
     [Symbol.asyncIterator]() {
       if (iterated) throw new Error('a TextStream can be read only once');
@@ -73,13 +78,14 @@ async function openStream(context: LlmContext, request: LlmRequest, call: Cancel
   attempt.watch(context.firstTokenTimeoutMs, `no first token within ${context.firstTokenTimeoutMs} ms`);
   let chunks: ChunkIterator | undefined;
   try {
-    const sdkStream = await context.openai.chat.completions.create(
-      { ...chatParams(request), stream: true, stream_options: { include_usage: true } },
+    const sdkStream = await sendRequest(
+      context,
+      () => ({ ...context.fields.chatParams(request, { streaming: true }), stream: true as const }),
       // Our watchdogs and retries are the only ones; the SDK's timeout merely backs up the total.
-      { signal: attempt.signal, maxRetries: 0, timeout: context.totalTimeoutMs },
+      (params) => context.openai.chat.completions.create(params, { signal: attempt.signal, maxRetries: 0, timeout: context.totalTimeoutMs }),
     );
     chunks = sdkStream[Symbol.asyncIterator]();
-    const progress: Progress = { finished: false, usage: undefined };
+    const progress: Progress = { finished: false, truncated: false, usage: undefined };
     for (;;) {
       const next = await chunks.next();
       if (next.done) {
@@ -105,7 +111,10 @@ async function openStream(context: LlmContext, request: LlmRequest, call: Cancel
 function absorb(chunk: ChatCompletionChunk, progress: Progress): string {
   if (chunk.usage !== undefined && chunk.usage !== null) progress.usage = toTokenUsage(chunk.usage);
   const choice = chunk.choices[0];
-  if (choice?.finish_reason !== null && choice?.finish_reason !== undefined) progress.finished = true;
+  if (choice?.finish_reason !== null && choice?.finish_reason !== undefined) {
+    progress.finished = true;
+    progress.truncated = choice.finish_reason === 'length';
+  }
   return choice?.delta.content ?? '';
 }
 

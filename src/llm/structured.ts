@@ -5,15 +5,18 @@ import { classifyError } from './classify-error.ts';
 import { completeText } from './complete-text.ts';
 import { parseJsonLeniently } from './json-repair.ts';
 import type { LlmContext } from './llm-context.ts';
+import { refusesJsonSchema, serverErrorDetails } from './server-refusal.ts';
 import { addUsage } from './token-usage.ts';
 import type { ChatMessage, StructuredRequest, StructuredResult, TokenUsage } from './types.ts';
 
-type Validated<T> = { ok: true; value: T; repaired: boolean } | { ok: false; message: string };
+type Validated<T> = { ok: true; value: T; repaired: boolean; cut: boolean } | { ok: false; message: string };
 
 /**
- * Asks for JSON-schema structured output; when the server refuses it (400) or the answer does not validate, asks
- * again with the schema in the prompt and repairs what comes back. `repaired` is true whenever the value did not come
- * cleanly out of structured output. Only an abort throws.
+ * Asks for JSON-schema structured output; when the server refuses the request (400) or the answer does not validate,
+ * asks again with the schema in the prompt and repairs what comes back. Only a refusal that names structured output
+ * marks the model as without JSON schema for the life of the client; any other 400 (a context too long, say) is this
+ * call's alone. `repaired` is true whenever the value did not come cleanly out of structured output; `truncated` when
+ * the token cap cut the value itself. Only an abort throws.
  */
 export async function structuredOutput<T>(context: LlmContext, request: StructuredRequest<T>): Promise<StructuredResult<T>> {
   let usage: TokenUsage | undefined;
@@ -24,15 +27,21 @@ export async function structuredOutput<T>(context: LlmContext, request: Structur
       const completion = await completeText(context, request, responseFormat);
       usage = completion.usage;
       const validated = validate(request.schema, completion.text);
-      if (validated.ok) return { ok: true, value: validated.value, usage, repaired: validated.repaired };
+      if (validated.ok) return { ok: true, value: validated.value, usage, repaired: validated.repaired, truncated: completion.truncated && validated.cut };
       context.logger?.warn({ model: request.model, schema: request.schemaName, problem: validated.message }, 'structured output did not validate, asking again with JSON instructions');
     } catch (error) {
       const failure = classifyError(error);
       if (failure.kind === 'aborted') throw failure;
-      if (failure.kind !== 'bad_request' || failure.status === 404) return { ok: false, error: failure.kind, message: failure.message, raw: undefined, usage };
-      // Most likely the server does not know json_schema; asking it again every turn would only cost a round trip.
-      context.modelsWithoutJsonSchema.add(request.model);
-      context.logger?.warn({ model: request.model, err: failure }, 'the LLM server refused JSON-schema output, using JSON instructions from now on');
+      if (refusesJsonSchema(serverErrorDetails(failure))) {
+        // Asking for json_schema again every turn would only cost a round trip.
+        context.modelsWithoutJsonSchema.add(request.model);
+        context.logger?.warn({ model: request.model, err: failure }, 'the LLM server refused JSON-schema output, using JSON instructions from now on');
+      } else if (failure.kind === 'bad_request' && failure.status !== 404) {
+        // A refusal we cannot read: JSON instructions may still get an answer, but the next call tries the schema again.
+        context.logger?.warn({ model: request.model, err: failure }, 'structured output request refused, trying JSON instructions for this call');
+      } else {
+        return { ok: false, error: failure.kind, message: failure.message, raw: undefined, usage };
+      }
     }
   }
 
@@ -42,7 +51,7 @@ export async function structuredOutput<T>(context: LlmContext, request: Structur
     usage = addUsage(usage, completion.usage);
     raw = completion.text;
     const validated = validate(request.schema, completion.text);
-    if (validated.ok) return { ok: true, value: validated.value, usage, repaired: true };
+    if (validated.ok) return { ok: true, value: validated.value, usage, repaired: true, truncated: completion.truncated && validated.cut };
     return { ok: false, error: 'invalid_output', message: validated.message, raw, usage };
   } catch (error) {
     const failure = classifyError(error);
@@ -67,7 +76,7 @@ function validate<T>(schema: ZodType<T>, text: string): Validated<T> {
   if (!parsed.ok) return parsed;
   const result = schema.safeParse(parsed.value);
   if (!result.success) return { ok: false, message: `JSON does not match the schema: ${z.prettifyError(result.error)}` };
-  return { ok: true, value: result.data, repaired: parsed.repaired };
+  return { ok: true, value: result.data, repaired: parsed.repaired, cut: parsed.cut };
 }
 
 /**

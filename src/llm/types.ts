@@ -30,16 +30,30 @@ export type StructuredRequest<T> = LlmRequest & {
 
 /**
  * Text deltas in the order the server sends them, without buffering. Iterating throws an LlmError
- * when the stream fails; `usage` is known once the iteration has finished.
+ * when the stream fails; `usage` and `truncated` are known once the iteration has finished.
  */
 export interface TextStream extends AsyncIterable<string> {
   readonly usage: TokenUsage | undefined;
+  /** The server stopped at the token cap (finish_reason `length`): the text ends where it was cut. */
+  readonly truncated: boolean;
 }
 
-export type Completion = { text: string; usage: TokenUsage | undefined };
+export type Completion = {
+  text: string;
+  usage: TokenUsage | undefined;
+  /** The server stopped at the token cap (finish_reason `length`): the text ends where it was cut. */
+  truncated: boolean;
+};
 
 export type StructuredResult<T> =
-  | { ok: true; value: T; usage: TokenUsage | undefined; repaired: boolean }
+  | {
+      ok: true;
+      value: T;
+      usage: TokenUsage | undefined;
+      repaired: boolean;
+      /** The token cap cut the JSON value itself: its last item (say, the last string of a list) may be cut short. */
+      truncated: boolean;
+    }
   | { ok: false; error: LlmErrorKind; message: string; raw: string | undefined; usage: TokenUsage | undefined };
 
 export type LlmErrorKind =

@@ -42,7 +42,7 @@ describe('a whole turn', () => {
 
   it('starts every phase call with the same byte-identical prefix and the campaign cache key', async () => {
     fakeOpenAi.server.respondWith(dmResponder());
-    const result = await orchestratorFor(fakeOpenAi.server).runTurn(turnContext(), () => undefined, new AbortController().signal);
+    const result = await orchestratorFor(fakeOpenAi.server, { promptCacheKey: true }).runTurn(turnContext(), () => undefined, new AbortController().signal);
     await result.metadata;
     expect(fakeOpenAi.server.requests.map(phaseOf).sort()).toEqual(['metadata', 'narrative', 'options', 'response']);
     const prefixes = new Set(fakeOpenAi.server.requests.map((request) => JSON.stringify(request.messages.slice(0, 2))));
@@ -231,5 +231,64 @@ describe('robustness', () => {
     ]);
     expect(textOf(events, 'narrative_chunk')).toBe(NARRATIVE);
     expect(result.timings.narrative?.via).toBe('complete');
+  });
+});
+
+describe('at the token cap', () => {
+  const cutOptions = '{"options": ["Climb the ladder", "Ask about the Eel", "Sea';
+
+  it('leaves out the last option of a list the cap cut, and makes up the minimum with safe defaults', async () => {
+    fakeOpenAi.server.respondWith(dmResponder({ options: reply.text(cutOptions, { finishReason: 'length' }) }));
+    const { events, sink } = recordingSink();
+    const result = await orchestratorFor(fakeOpenAi.server).runTurn(turnContext(), sink, new AbortController().signal);
+    expect(result.options).toEqual(['Climb the ladder', 'Ask about the Eel', SAFE_DEFAULT_OPTIONS[0]]);
+    expect(events.find((event) => event.type === 'player_options')).toMatchObject({ options: result.options });
+  });
+
+  it('keeps every whole option of a longer cut list', async () => {
+    const longer = '{"options": ["Climb the ladder", "Ask about the Eel", "Swim for it", "Hail the patrol boat", "Sea';
+    fakeOpenAi.server.respondWith(dmResponder({ options: reply.text(longer, { finishReason: 'length' }) }));
+    const result = await orchestratorFor(fakeOpenAi.server).runTurn(turnContext(), () => undefined, new AbortController().signal);
+    expect(result.options).toEqual(['Climb the ladder', 'Ask about the Eel', 'Swim for it', 'Hail the patrol boat']);
+  });
+
+  it('keeps the last option when the list was not cut by the cap', async () => {
+    fakeOpenAi.server.respondWith(dmResponder({ options: reply.text(cutOptions, { finishReason: 'stop' }) }));
+    const result = await orchestratorFor(fakeOpenAi.server).runTurn(turnContext(), () => undefined, new AbortController().signal);
+    expect(result.options).toEqual(['Climb the ladder', 'Ask about the Eel', 'Sea']);
+  });
+
+  it.each([
+    ['streamed', true],
+    ['not streamed', false],
+  ])('ends a narrative the cap cut with an ellipsis (%s)', async (_name, streaming) => {
+    fakeOpenAi.server.respondWith(dmResponder({ narrative: reply.text('Fog curls over the black wat', { finishReason: 'length' }) }));
+    const { events, sink } = recordingSink();
+    const result = await orchestratorFor(fakeOpenAi.server).runTurn(turnContext({ streaming }), sink, new AbortController().signal);
+    expect(result.narrative).toBe('Fog curls over the black wat…');
+    expect(textOf(events, 'narrative_chunk')).toBe(result.narrative);
+    expect(events.filter((event) => event.type === 'narrative_chunk' && event.is_final)).toHaveLength(1);
+    // Not continued: the cap is the table's length setting.
+    expect(fakeOpenAi.server.requests.filter((request) => phaseOf(request) === 'narrative')).toHaveLength(1);
+  });
+
+  it('adds nothing to a cut text that happens to end a sentence', async () => {
+    fakeOpenAi.server.respondWith(dmResponder({ response: reply.text(RESPONSE, { finishReason: 'length' }) }));
+    const result = await orchestratorFor(fakeOpenAi.server).runTurn(turnContext(), () => undefined, new AbortController().signal);
+    expect(result.response).toBe(RESPONSE);
+  });
+});
+
+describe('on a server other than OpenAI', () => {
+  it('sends the token cap as max_tokens and no prompt_cache_key by default', async () => {
+    fakeOpenAi.server.respondWith(dmResponder());
+    const result = await orchestratorFor(fakeOpenAi.server).runTurn(turnContext(), () => undefined, new AbortController().signal);
+    await result.metadata;
+    expect(fakeOpenAi.server.requests).toHaveLength(4);
+    for (const request of fakeOpenAi.server.requests) {
+      expect(request.body.max_tokens).toBeGreaterThan(0);
+      expect(request.body).not.toHaveProperty('max_completion_tokens');
+      expect(request.body).not.toHaveProperty('prompt_cache_key');
+    }
   });
 });

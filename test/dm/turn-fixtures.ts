@@ -2,12 +2,15 @@ import { pino } from 'pino';
 import { createOrchestrator, type Orchestrator } from '../../src/dm/orchestrator.ts';
 import type { TurnEvent } from '../../src/dm/events.ts';
 import type { TurnContext } from '../../src/dm/types.ts';
-import { createLlmClient } from '../../src/llm/create-llm-client.ts';
+import { createLlmClient, type LlmClientOptions } from '../../src/llm/create-llm-client.ts';
 import type { FakeOpenAi } from '../support/fake-openai.ts';
 
 export const silentLogger = pino({ level: 'silent' });
 
-export function orchestratorFor(fake: FakeOpenAi, overrides: { chunkTimeoutMs?: number; maxRetries?: number } = {}): Orchestrator {
+export function orchestratorFor(
+  fake: FakeOpenAi,
+  overrides: Partial<Pick<LlmClientOptions, 'chunkTimeoutMs' | 'maxRetries' | 'tokenLimitField' | 'promptCacheKey'>> = {},
+): Orchestrator {
   const llm = createLlmClient({
     apiKey: 'test-key',
     baseUrl: fake.url,
@@ -16,6 +19,8 @@ export function orchestratorFor(fake: FakeOpenAi, overrides: { chunkTimeoutMs?: 
     totalTimeoutMs: 10_000,
     maxRetries: overrides.maxRetries ?? 1,
     retryBaseDelayMs: 10,
+    tokenLimitField: overrides.tokenLimitField,
+    promptCacheKey: overrides.promptCacheKey,
   });
   return createOrchestrator({
     llm,

@@ -4,7 +4,7 @@ import { parseJsonLeniently } from '../../src/llm/json-repair.ts';
 
 describe('parseJsonLeniently', () => {
   it('parses clean JSON as not repaired', () => {
-    expect(parseJsonLeniently(' {"a": 1} ')).toEqual({ ok: true, value: { a: 1 }, repaired: false });
+    expect(parseJsonLeniently(' {"a": 1} ')).toEqual({ ok: true, value: { a: 1 }, repaired: false, cut: false });
   });
 
   it('takes the inside of a code fence, closed or not', () => {
@@ -40,20 +40,20 @@ describe('parseJsonLeniently', () => {
     ['prose around a code fence', 'Sure! Here are your options:\n```json\n{"options": ["Run", "Hide"]}\n```\nEnjoy [the] game!'],
     ['brackets in the prose before a code fence', 'Options [as asked]:\n```\n{"options": ["Run", "Hide"]}\n```'],
   ])('finds the value in prose (%s)', (_name, text) => {
-    expect(parseJsonLeniently(text)).toEqual({ ok: true, value: { options: ['Run', 'Hide'] }, repaired: true });
+    expect(parseJsonLeniently(text)).toEqual({ ok: true, value: { options: ['Run', 'Hide'] }, repaired: true, cut: false });
   });
 
   it('closes a bracket left open before the prose', () => {
-    expect(parseJsonLeniently('{"a": [1, 2} Have fun!')).toMatchObject({ ok: true, value: { a: [1, 2] } });
+    expect(parseJsonLeniently('{"a": [1, 2} Have fun!')).toMatchObject({ ok: true, value: { a: [1, 2] }, cut: false });
   });
 
   describe('cut at the token limit', () => {
     it('keeps the complete options and the cut one as far as it got', () => {
-      expect(parseJsonLeniently('{"options": ["Run", "Hide", "Sea')).toEqual({ ok: true, value: { options: ['Run', 'Hide', 'Sea'] }, repaired: true });
+      expect(parseJsonLeniently('{"options": ["Run", "Hide", "Sea')).toEqual({ ok: true, value: { options: ['Run', 'Hide', 'Sea'] }, repaired: true, cut: true });
     });
 
     it('keeps the complete options when the cut falls between two', () => {
-      expect(parseJsonLeniently('{"options": ["Run", "Hide", ')).toMatchObject({ ok: true, value: { options: ['Run', 'Hide'] } });
+      expect(parseJsonLeniently('{"options": ["Run", "Hide", ')).toMatchObject({ ok: true, value: { options: ['Run', 'Hide'] }, cut: true });
       expect(parseJsonLeniently('{"options": ["Run", "Hide"')).toMatchObject({ ok: true, value: { options: ['Run', 'Hide'] } });
     });
 
@@ -73,6 +73,7 @@ describe('parseJsonLeniently', () => {
         ok: true,
         value: { ...cutMetadata, situation: 'Vel eyes the cro' },
         repaired: true,
+        cut: true,
       });
       expect(parseJsonLeniently('{"location": "The Drowned Market", "npcs": [{"name": "Vel", "mood": "wa')).toMatchObject({
         ok: true,
@@ -87,16 +88,16 @@ describe('parseJsonLeniently', () => {
       ['at the opening quote of a key', `${metadata}, "`],
       ['after a comma', `${metadata},`],
     ])('drops a member cut before its value began (%s) instead of inventing null', (_name, text) => {
-      expect(parseJsonLeniently(text)).toEqual({ ok: true, value: cutMetadata, repaired: true });
+      expect(parseJsonLeniently(text)).toEqual({ ok: true, value: cutMetadata, repaired: true, cut: true });
     });
 
     it('drops an array or object opened but still empty at the cut', () => {
       const option = '{"label": "Run", "action": "Aria runs."}';
       for (const text of [`{"options": [${option}, {`, `{"options": [${option}, {"lab`, `{"options": [${option}, {"label": `]) {
-        expect(parseJsonLeniently(text)).toEqual({ ok: true, value: { options: [{ label: 'Run', action: 'Aria runs.' }] }, repaired: true });
+        expect(parseJsonLeniently(text)).toEqual({ ok: true, value: { options: [{ label: 'Run', action: 'Aria runs.' }] }, repaired: true, cut: true });
       }
-      expect(parseJsonLeniently(`${metadata}, "exits": [`)).toEqual({ ok: true, value: cutMetadata, repaired: true });
-      expect(parseJsonLeniently(`${metadata}, "exits": [[`)).toEqual({ ok: true, value: cutMetadata, repaired: true });
+      expect(parseJsonLeniently(`${metadata}, "exits": [`)).toEqual({ ok: true, value: cutMetadata, repaired: true, cut: true });
+      expect(parseJsonLeniently(`${metadata}, "exits": [[`)).toEqual({ ok: true, value: cutMetadata, repaired: true, cut: true });
     });
 
     it('keeps an empty array or object the model closed itself', () => {
@@ -147,7 +148,7 @@ describe('parseJsonLeniently', () => {
           }
 
           const result = parseJsonLeniently(text);
-          expect(result).toMatchObject({ ok: true, repaired: true });
+          expect(result).toMatchObject({ ok: true, repaired: true, cut: true });
           if (!result.ok) return;
           const got = (result.value as { options: string[] }).options;
           expect(got.slice(0, complete)).toEqual(options.slice(0, complete));
@@ -185,7 +186,7 @@ describe('parseJsonLeniently', () => {
       ['a slash', '{"options": ["Run", "Ask: why/', { options: ['Run', 'Ask: why/'] }],
       ['a bracket', '{"options": ["Run", "Go to the [', { options: ['Run', 'Go to the ['] }],
     ])('keeps a string cut just after %s whole (jsonrepair alone would split it at its first delimiter)', (_name, text, value) => {
-      expect(parseJsonLeniently(text)).toEqual({ ok: true, value, repaired: true });
+      expect(parseJsonLeniently(text)).toEqual({ ok: true, value, repaired: true, cut: true });
     });
 
     it('drops an escape sequence cut in half', () => {
@@ -201,6 +202,7 @@ describe('parseJsonLeniently', () => {
         ok: true,
         value: { options: ['Run', "Don't hide"], text: 'a } b' },
         repaired: true,
+        cut: false,
       });
     });
 

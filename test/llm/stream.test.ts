@@ -22,7 +22,9 @@ describe('stream', () => {
 
   it('sends stream_options and prompt_cache_key and reports usage with cached tokens', async () => {
     fakeOpenAi.server.enqueue(reply.text('Hello adventurers.', { usage: { promptTokens: 1200, completionTokens: 4, cachedTokens: 1024 } }));
-    const stream = clientFor(fakeOpenAi.server).stream(narrativeRequest({ cacheKey: 'campaign-42', maxTokens: 300, temperature: 0.8 }));
+    // What OpenAI itself gets by default; the fake is another server, so it is configured here.
+    const client = clientFor(fakeOpenAi.server, { tokenLimitField: 'max_completion_tokens', promptCacheKey: true });
+    const stream = client.stream(narrativeRequest({ cacheKey: 'campaign-42', maxTokens: 300, temperature: 0.8 }));
     expect(stream.usage).toBeUndefined();
     expect((await collect(stream)).join('')).toBe('Hello adventurers.');
     expect(stream.usage).toEqual({ promptTokens: 1200, completionTokens: 4, cachedPromptTokens: 1024 });
@@ -67,7 +69,7 @@ describe('stream', () => {
 describe('complete', () => {
   it('returns the whole text and usage from a non-streamed request', async () => {
     fakeOpenAi.server.enqueue(reply.text('A goblin appears.', { usage: { cachedTokens: 7 } }));
-    const completion = await clientFor(fakeOpenAi.server).complete(narrativeRequest({ cacheKey: 'campaign-1' }));
+    const completion = await clientFor(fakeOpenAi.server, { promptCacheKey: true }).complete(narrativeRequest({ cacheKey: 'campaign-1' }));
     expect(completion.text).toBe('A goblin appears.');
     expect(completion.usage).toMatchObject({ completionTokens: 5, cachedPromptTokens: 7 });
     expect(fakeOpenAi.server.requests[0]?.stream).toBe(false);

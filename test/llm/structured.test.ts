@@ -26,7 +26,7 @@ const fakeOpenAi = useFakeOpenAi();
 describe('structured', () => {
   it('sends the zod schema as strict JSON-schema output and returns the validated value', async () => {
     fakeOpenAi.server.enqueue(reply.json(goodOptions));
-    const result = await clientFor(fakeOpenAi.server).structured(optionsRequest({ cacheKey: 'campaign-7' }));
+    const result = await clientFor(fakeOpenAi.server, { promptCacheKey: true }).structured(optionsRequest({ cacheKey: 'campaign-7' }));
     expect(result).toMatchObject({ ok: true, value: goodOptions, repaired: false });
     const request = fakeOpenAi.server.requests[0];
     expect(request?.stream).toBe(false);

@@ -35,7 +35,7 @@ export type TextReply = ReplyTiming & {
   usage?: UsageOverride;
 };
 
-/** An HTTP error with OpenAI's error body `{ error: { message, type, param, code } }`. */
+/** An HTTP error with OpenAI's error body `{ error: { message, type, param, code } }`, or exactly `body` when given. */
 export type ErrorReply = {
   kind: 'error';
   status: number;
@@ -44,6 +44,8 @@ export type ErrorReply = {
   param: string | null;
   code: string | null;
   headers?: Record<string, string>;
+  /** The whole JSON body, for servers whose errors are shaped otherwise (vLLM's top-level `message`, LM Studio's string). */
+  body?: unknown;
 };
 
 /** The socket is destroyed before a single byte of the response: the client sees a connection reset. */
@@ -107,6 +109,10 @@ export const reply = {
       param: 'response_format',
     });
   },
+  /** A server's error exactly as it sends it: status and JSON body, whatever their shape. */
+  errorBody(status: number, body: unknown): ErrorReply {
+    return { ...openAiError(status, 'see body'), body };
+  },
   reset(): ResetReply {
     return { kind: 'reset' };
   },
@@ -117,6 +123,39 @@ export const reply = {
     return { kind: 'stall', text, afterChunks, ...timing };
   },
 };
+
+/** Whose wording strict mode refuses unknown fields in. */
+export type StrictStyle = 'openai' | 'vllm';
+
+/** Every top-level field of OpenAI's chat completions request (openai 7): what OpenAI itself accepts. */
+export const openAiChatFields: readonly string[] = [
+  'model', 'messages', 'audio', 'frequency_penalty', 'function_call', 'functions', 'logit_bias', 'logprobs',
+  'max_completion_tokens', 'max_tokens', 'metadata', 'modalities', 'n', 'parallel_tool_calls', 'prediction',
+  'presence_penalty', 'prompt_cache_key', 'prompt_cache_retention', 'reasoning_effort', 'response_format',
+  'safety_identifier', 'seed', 'service_tier', 'stop', 'store', 'stream', 'stream_options', 'temperature',
+  'tool_choice', 'tools', 'top_logprobs', 'top_p', 'user', 'verbosity', 'web_search_options',
+];
+
+/**
+ * The 400 a strict server answers a request with unknown fields: OpenAI names the first one; vLLM before 0.6.5
+ * (pydantic's `extra="forbid"`) lists them all, in a top-level body rather than under `error`.
+ */
+export function fieldsRefused(fields: readonly string[], body: Record<string, unknown>, style: StrictStyle): ErrorReply {
+  if (style === 'openai') return openAiError(400, `Unrecognized request argument supplied: ${fields[0] ?? ''}`);
+  const entries = fields.map((field) => `{'type': 'extra_forbidden', 'loc': ('body', '${field}'), 'msg': 'Extra inputs are not permitted', 'input': ${pythonRepr(body[field])}}`);
+  return reply.errorBody(400, { object: 'error', message: `[${entries.join(', ')}]`, type: 'BadRequestError', param: null, code: 400 });
+}
+
+/** Python's repr of a JSON value, as vLLM's messages quote the input. */
+function pythonRepr(value: unknown): string {
+  if (value === null || value === undefined) return 'None';
+  if (value === true) return 'True';
+  if (value === false) return 'False';
+  if (typeof value === 'string') return `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
+  if (Array.isArray(value)) return `[${value.map(pythonRepr).join(', ')}]`;
+  if (typeof value === 'object') return `{${Object.entries(value).map(([key, item]) => `'${key}': ${pythonRepr(item)}`).join(', ')}}`;
+  return String(value);
+}
 
 /** Cuts text into content pieces the way the reply asks; joined, the pieces are the text again. */
 export function splitIntoChunks(text: string, chunks: number | string[] | undefined): string[] {

@@ -2,9 +2,9 @@ import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
-import { estimateTokens, splitIntoChunks, type ErrorReply, type Reply, type ReplyTiming, type TextReply } from './fake-openai-replies.ts';
+import { estimateTokens, fieldsRefused, splitIntoChunks, type ErrorReply, type Reply, type ReplyTiming, type StrictStyle, type TextReply } from './fake-openai-replies.ts';
 
-export { reply, type Reply } from './fake-openai-replies.ts';
+export { openAiChatFields, reply, type Reply, type StrictStyle } from './fake-openai-replies.ts';
 
 // An OpenAI-compatible chat completions server on loopback, for tests that drive the real openai SDK.
 //
@@ -17,6 +17,13 @@ export { reply, type Reply } from './fake-openai-replies.ts';
 //   await fake.close();
 //
 // Each request takes the next queued reply; when the queue is empty the responder answers (default: 'Fake reply.').
+//
+// Strict mode plays a server that refuses request fields it does not know, as OpenAI does and vLLM did before 0.6.5:
+//
+//   fake.strict({ known: openAiChatFields.filter((field) => field !== 'prompt_cache_key'), style: 'vllm' });
+//
+// A request with another field gets that server's 400 at once, takes no queued reply, and is recorded with the fields
+// refused (`refusedFields`), so a test sees both the refused request and the one sent again without them.
 
 export type ChatRequestBody = {
   model?: string;
@@ -48,6 +55,8 @@ export type RecordedRequest = {
   chunksSent: number;
   /** True when the client hung up before the reply was complete (an abort reaching the network). */
   closedByClient: boolean;
+  /** Fields that strict mode refused this request for (it got a 400); empty when the request was answered. */
+  refusedFields: string[];
   /** Resolves once the connection of this request has closed, whoever closed it. */
   closed: Promise<void>;
 };
@@ -63,10 +72,14 @@ export type FakeOpenAi = {
   enqueue(...replies: Reply[]): void;
   /** Answers requests once the queue is empty; undefined restores the default. */
   respondWith(responder: Responder | undefined): void;
-  /** Forgets queued replies, the responder and the recorded requests. */
+  /** Refuses, with a 400 worded as `style` says (default OpenAI's), every request carrying a field not in `known`; undefined: accepts any field. */
+  strict(mode: StrictMode | undefined): void;
+  /** Forgets queued replies, the responder, strict mode and the recorded requests. */
   clear(): void;
   close(): Promise<void>;
 };
+
+export type StrictMode = { known: readonly string[]; style?: StrictStyle };
 
 const defaultResponder: Responder = () => ({ kind: 'text', text: 'Fake reply.' });
 
@@ -74,6 +87,7 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
   const requests: RecordedRequest[] = [];
   let queue: Reply[] = [];
   let responder = defaultResponder;
+  let strictMode: StrictMode | undefined;
   let sequence = 0;
 
   const server = createServer((incoming, response) => {
@@ -101,6 +115,14 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
 
     const record = recordRequest(incoming, response, path, body);
     requests.push(record);
+    if (strictMode !== undefined) {
+      const known = strictMode.known;
+      record.refusedFields = Object.keys(body).filter((field) => !known.includes(field));
+      if (record.refusedFields.length > 0) {
+        sendError(response, fieldsRefused(record.refusedFields, body, strictMode.style ?? 'openai'));
+        return;
+      }
+    }
     const previous = requests.slice(0, -1);
     const chosen = queue.shift() ?? (await responder(record));
     sequence += 1;
@@ -137,9 +159,13 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
     respondWith(next) {
       responder = next ?? defaultResponder;
     },
+    strict(mode) {
+      strictMode = mode;
+    },
     clear() {
       queue = [];
       responder = defaultResponder;
+      strictMode = undefined;
       requests.length = 0;
     },
     async close() {
@@ -172,6 +198,7 @@ function recordRequest(incoming: IncomingMessage, response: ServerResponse, path
     jsonSchemaName: body.response_format?.type === 'json_schema' ? body.response_format.json_schema?.name : undefined,
     chunksSent: 0,
     closedByClient: false,
+    refusedFields: [],
     closed: new Promise<void>((resolve) => {
       resolveClosed = resolve;
     }),
@@ -234,7 +261,7 @@ function usageBody(usage: UsageNumbers) {
 }
 
 function sendError(response: ServerResponse, error: ErrorReply): void {
-  const body = JSON.stringify({ error: { message: error.message, type: error.type, param: error.param, code: error.code } });
+  const body = JSON.stringify(error.body ?? { error: { message: error.message, type: error.type, param: error.param, code: error.code } });
   response.writeHead(error.status, { 'content-type': 'application/json', 'x-request-id': 'req_fake', ...error.headers });
   response.end(body);
 }

@@ -48,6 +48,8 @@ export async function withBenchRig<T>(label: string, channelCount: number, scena
     STORE_URL: `sqlite://${join(directory, 'dm.sqlite')}`,
     LOG_LEVEL: 'warn',
     LLM_MAX_RETRIES: '0',
+    // Three players act in up to 100 tables at once: a load, not a player's pace.
+    ACTIONS_PER_MINUTE_PER_PLAYER: '0',
     // A diagnostic knob: does a V8 flag (e.g. --max-semi-space-size=4) change the bot's peak memory or CPU time?
     ...(process.env['BENCH_BOT_NODE_OPTIONS'] ? { NODE_OPTIONS: process.env['BENCH_BOT_NODE_OPTIONS'] } : {}),
   });

@@ -1,6 +1,6 @@
 import { ApplicationCommandOptionType, InteractionContextType, MessageFlags } from 'discord.js';
 import { MESSAGE_CONTENT_LIMIT } from '../src/constants.ts';
-import { refusalFor } from '../src/discord/describe-submit.ts';
+import { HELD_ACTION_NOTE, refusalFor } from '../src/discord/describe-submit.ts';
 import { playerName } from '../src/discord/player-name.ts';
 import { shortenLabel } from '../src/discord/render/button-label.ts';
 import type { SlashCommand } from '../src/discord/command-types.ts';
@@ -40,7 +40,7 @@ export const act: SlashCommand = {
       await interaction.reply({ content: refusal, flags: MessageFlags.Ephemeral });
       return;
     }
-    const queued = outcome.status === 'queued' ? '\n-# The DM will answer this with the next turn.' : '';
+    const queued = outcome.status === 'queued' ? `\n-# ${outcome.held === true ? HELD_ACTION_NOTE : 'The DM will answer this with the next turn.'}` : '';
     const prefix = `**${name}**: `;
     // The action may be a full 2000 characters: the echo is shortened to fit one message (the DM gets it whole).
     const room = MESSAGE_CONTENT_LIMIT - prefix.length - queued.length;

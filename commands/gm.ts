@@ -2,6 +2,7 @@ import { InteractionContextType } from 'discord.js';
 import type { SlashCommand } from '../src/discord/command-types.ts';
 import { requireGameMaster } from '../src/discord/gm-permission.ts';
 import { UserFacingError } from '../src/errors.ts';
+import { budget } from './gm/budget.ts';
 import { config } from './gm/config.ts';
 import { end } from './gm/end.ts';
 import { exportLog } from './gm/export.ts';
@@ -18,7 +19,7 @@ import type { GmSubcommand } from './gm/subcommand.ts';
 // One command, one file per subcommand in gm/. Registered without a default member permission, so that members with
 // a GM role see it in a fresh server; every subcommand is checked at run time (src/discord/gm-permission.ts).
 
-const subcommands: GmSubcommand[] = [start, end, pause, resume, stop, reroll, undo, narrate, scene, config, exportLog];
+const subcommands: GmSubcommand[] = [start, end, pause, resume, stop, reroll, undo, narrate, scene, config, exportLog, budget];
 const byName = new Map(subcommands.map((subcommand) => [subcommand.data.name, subcommand]));
 
 export const gm: SlashCommand = {

@@ -1,12 +1,15 @@
 import { once } from 'node:events';
 import { Events } from 'discord.js';
 import { commands } from '../commands/index.ts';
+import { createActionRate } from './campaign/action-rate.ts';
 import { createCampaignStore } from './campaign/keyv-campaign-store.ts';
 import type { Summariser } from './campaign/fold-plan.ts';
+import { createSpendingLedger } from './campaign/spending-ledger.ts';
 import { createTables, type Tables } from './campaign/tables.ts';
 import type { CampaignStore } from './campaign/types.ts';
 import type { Config } from './config.ts';
 import { createDiscordClient } from './discord/create-client.ts';
+import { budgetWaitNotice } from './discord/describe-spending.ts';
 import { createDiscordPresenters } from './discord/discord-presenters.ts';
 import { createInteractionRouter } from './discord/interaction-router.ts';
 import { createMessageIntake } from './discord/message-intake.ts';
@@ -14,6 +17,7 @@ import { safeListener } from './discord/safe-listener.ts';
 import { createOrchestrator } from './dm/orchestrator.ts';
 import { foldIntoSummary } from './dm/summarise.ts';
 import { createLlmClient } from './llm/create-llm-client.ts';
+import type { LlmClient, TokenUsage } from './llm/types.ts';
 import type { Logger } from './logger.ts';
 
 /** At shutdown, after the turns: how long their last writes may take to land. */
@@ -42,12 +46,26 @@ export async function startBot(config: Config, logger: Logger): Promise<RunningB
   const { apiUrl, globalRequestsPerSecond } = config.discord;
   const client = createDiscordClient({ apiUrl, globalRequestsPerSecond, logger });
   const presenters = createDiscordPresenters({ client, logger, editIntervalMs: config.editIntervalMs, globalRequestsPerSecond });
-  const summarise: Summariser = (input) => foldIntoSummary({ llm, model: config.llm.models.metadata, ...input });
-  const tables = createTables({ store, orchestrator, presenters, logger, streaming: config.streaming, summarise });
+  const spending = createSpendingLedger({
+    store,
+    budgets: config.budgets,
+    models: config.llm.models,
+    prices: config.prices,
+    logger,
+    onWait: (wait) => void presenters.notice(wait.channelId, budgetWaitNotice(wait)).catch(() => undefined),
+  });
+  const actionRate = createActionRate({ perMinute: config.budgets.actionsPerMinutePerPlayer });
+  const summaryModel = config.llm.models.metadata;
+  // A fold's tokens count for the channel whose campaign it folds.
+  const summarise = (input: Parameters<Summariser>[0], channelId: string) => {
+    const counted = countingCompletions(llm, (usage) => void spending.recordSummary({ channelId, model: summaryModel, usage }));
+    return foldIntoSummary({ llm: counted, model: summaryModel, ...input });
+  };
+  const tables = createTables({ store, orchestrator, presenters, logger, streaming: config.streaming, summarise, spending, actionRate });
 
   const routeInteraction = createInteractionRouter({
     commands,
-    services: { store, tables, logger, gmRoleNames: config.discord.gmRoleNames },
+    services: { store, tables, spending, logger, gmRoleNames: config.discord.gmRoleNames },
     logger,
   });
   const takeMessage = createMessageIntake({
@@ -56,6 +74,13 @@ export async function startBot(config: Config, logger: Logger): Promise<RunningB
   });
   client.on(Events.InteractionCreate, safeListener(logger, Events.InteractionCreate, routeInteraction));
   client.on(Events.MessageCreate, safeListener(logger, Events.MessageCreate, takeMessage));
+  // A channel's permissions changed: a table Discord kept from writing there may play again at once.
+  client.on(
+    Events.ChannelUpdate,
+    safeListener(logger, Events.ChannelUpdate, async (_before, channel) => {
+      await tables.of(channel.id).retryHeld();
+    }),
+  );
 
   try {
     const ready = once(client, Events.ClientReady, { signal: AbortSignal.timeout(READY_TIMEOUT_MS) });
@@ -81,6 +106,19 @@ export async function startBot(config: Config, logger: Logger): Promise<RunningB
         await store.close();
       })();
       return stopping;
+    },
+  };
+}
+
+/** The client as a summary fold uses it, reporting what each completion cost. */
+function countingCompletions(llm: LlmClient, report: (usage: TokenUsage | undefined) => void): LlmClient {
+  return {
+    stream: (request) => llm.stream(request),
+    structured: (request) => llm.structured(request),
+    async complete(request) {
+      const completion = await llm.complete(request);
+      report(completion.usage);
+      return completion;
     },
   };
 }

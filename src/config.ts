@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Budgets, ModelPrice } from './campaign/spending.ts';
 
 // The only module that reads the environment (every variable is in .env.example and the README). Everything else receives a Config.
 
@@ -18,6 +19,38 @@ const positiveMilliseconds = (fallback: number) =>
     .default(fallback);
 
 const optionalText = z.string().trim().optional();
+
+/** A count where 0 means "no limit". */
+const wholeNumber = (unit: string, fallback: number) =>
+  z.coerce
+    .number({ error: `expected a whole number of ${unit} (0: unlimited)` })
+    .int(`expected a whole number of ${unit} (0: unlimited)`)
+    .min(0, `expected 0 (unlimited) or more`)
+    .default(fallback);
+
+const PRICE_EXAMPLE = 'expected MODEL=INPUT/CACHED/OUTPUT in dollars per million tokens, comma-separated, e.g. gpt-4.1-mini=0.40/0.10/1.60';
+
+/**
+ * `gpt-4.1-mini=0.40/0.10/1.60,gpt-4.1-nano=0.10/0.025/0.40`: dollars per million input, cached input and output
+ * tokens. Two numbers: cached input costs as much as input. The model is what comes before the last `=`, so names
+ * with `/` or `:` (vLLM, Ollama) work. Returns the problem as text, for one clear start-up message.
+ */
+function parsePrices(text: string): Map<string, ModelPrice> | string {
+  const prices = new Map<string, ModelPrice>();
+  for (const entry of text.split(',').map((part) => part.trim()).filter((part) => part !== '')) {
+    const separator = entry.lastIndexOf('=');
+    const model = entry.slice(0, separator).trim();
+    const numbers = entry.slice(separator + 1).split('/').map((part) => part.trim());
+    const values = numbers.map(Number);
+    const wellFormed = separator > 0 && model !== '' && (numbers.length === 2 || numbers.length === 3);
+    const validNumbers = numbers.every((part) => part !== '') && values.every((value) => Number.isFinite(value) && value >= 0);
+    if (!wellFormed || !validNumbers) return `"${entry}": ${PRICE_EXAMPLE}`;
+    if (prices.has(model)) return `"${model}" is priced twice`;
+    const [input = 0, second = 0, third] = values;
+    prices.set(model, third === undefined ? { input, cachedInput: input, output: second } : { input, cachedInput: second, output: third });
+  }
+  return prices;
+}
 
 const snowflake = z.string().regex(/^\d{17,20}$/, 'expected a Discord id (17 to 20 digits)');
 
@@ -65,7 +98,29 @@ const environmentSchema = z.object({
     .min(0, 'expected 0 or more')
     .max(10, 'expected at most 10')
     .default(2),
+  // Named after the request fields themselves, so the server's own documentation says which one to pick.
+  LLM_TOKEN_LIMIT_FIELD: z
+    .enum(['auto', 'max_completion_tokens', 'max_tokens', 'both'], { error: 'expected auto, max_completion_tokens, max_tokens or both' })
+    .default('auto'),
+  LLM_PROMPT_CACHE_KEY: z
+    .enum(['auto', 'true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], { error: 'expected auto, true or false' })
+    .default('auto')
+    .transform((value) => (value === 'auto' ? value : ['true', '1', 'yes', 'on'].includes(value))),
   SHUTDOWN_GRACE_MS: positiveMilliseconds(6000),
+  DAILY_TOKENS_PER_GUILD: wholeNumber('tokens', 0),
+  DAILY_TOKENS_PER_CHANNEL: wholeNumber('tokens', 0),
+  ACTIONS_PER_MINUTE_PER_PLAYER: wholeNumber('actions', 6),
+  LLM_PRICES: z
+    .string()
+    .default('')
+    .transform((value, context) => {
+      const parsed = parsePrices(value);
+      if (typeof parsed === 'string') {
+        context.addIssue({ code: 'custom', message: parsed });
+        return z.NEVER;
+      }
+      return parsed;
+    }),
 });
 
 export type Config = {
@@ -85,11 +140,19 @@ export type Config = {
     chunkTimeoutMs: number;
     totalTimeoutMs: number;
     maxRetries: number;
+    /** `auto`: `max_completion_tokens` for OpenAI itself, `max_tokens` for other servers. */
+    tokenLimitField: 'auto' | 'max_completion_tokens' | 'max_tokens' | 'both';
+    /** `auto`: `prompt_cache_key` goes to OpenAI itself only. */
+    promptCacheKey: 'auto' | boolean;
   };
   store: { url: string };
   streaming: boolean;
   editIntervalMs: number;
   shutdownGraceMs: number;
+  /** Operator ceilings; 0 is unlimited. A table's own budget (/gm budget) may only be lower. */
+  budgets: Budgets;
+  /** Dollars per million tokens by model, for the estimated cost in /gm budget; a model not listed is not priced. */
+  prices: ReadonlyMap<string, ModelPrice>;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 };
 
@@ -141,11 +204,19 @@ export function parseConfig(rawEnvironment: Record<string, string | undefined>):
         chunkTimeoutMs: environmentValues.LLM_CHUNK_TIMEOUT_MS,
         totalTimeoutMs: environmentValues.LLM_TOTAL_TIMEOUT_MS,
         maxRetries: environmentValues.LLM_MAX_RETRIES,
+        tokenLimitField: environmentValues.LLM_TOKEN_LIMIT_FIELD,
+        promptCacheKey: environmentValues.LLM_PROMPT_CACHE_KEY,
       },
       store: { url: environmentValues.STORE_URL },
       streaming: environmentValues.STREAMING,
       editIntervalMs: environmentValues.EDIT_INTERVAL_MS,
       shutdownGraceMs: environmentValues.SHUTDOWN_GRACE_MS,
+      budgets: {
+        dailyTokensPerGuild: environmentValues.DAILY_TOKENS_PER_GUILD,
+        dailyTokensPerChannel: environmentValues.DAILY_TOKENS_PER_CHANNEL,
+        actionsPerMinutePerPlayer: environmentValues.ACTIONS_PER_MINUTE_PER_PLAYER,
+      },
+      prices: environmentValues.LLM_PRICES,
       logLevel: environmentValues.LOG_LEVEL,
     },
   };

@@ -1,8 +1,10 @@
 import { LlmError } from '../llm/errors.ts';
+import { StoreFailure } from './store-failure.ts';
 
 /** What players read when the DM could not answer: the cause in plain words, and that nothing is lost. */
 export function explainTurnFailure(error: unknown): string {
   const kept = 'your actions are kept and will be answered with the next one';
+  if (error instanceof StoreFailure) return `the DM could not write this turn into its memory (the store did not answer); ${kept}`;
   if (!(error instanceof LlmError)) return `the DM stumbled; ${kept}`;
   switch (error.kind) {
     case 'auth':

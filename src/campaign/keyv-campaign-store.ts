@@ -8,6 +8,7 @@ import {
   campaignSchema,
   optionSetSchema,
   recentTurnsSchema,
+  spendingRecordSchema,
   storedSceneSchema,
   storedTurnSchema,
   tablesIndexSchema,
@@ -25,6 +26,8 @@ import {
   recentTurnsKey,
   sceneKey,
   SNAPSHOTS_KEPT,
+  spendingKey,
+  spendingTtlMs,
   tablesKey,
   waitingKey,
 } from './store-keys.ts';
@@ -34,7 +37,8 @@ import type { CampaignStore, StoredTurn, TableReference, UsageTotals } from './t
 // Read-modify-write keys (a channel's turns, the tables index, usage totals) are also serialised by an in-process
 // lock, so two writes never interleave inside one process. One guild lives on one gateway shard, so every write
 // about a channel comes from one process. The tables index and the guild's usage are the keys two processes on one
-// redis can share; the index changes only when a campaign starts or ends.
+// redis can share; the index changes only when a campaign starts or ends. The spending keys (per UTC day and month)
+// are added to by the spending ledger, which chains its own writes of each key (spending-ledger.ts).
 
 export async function createCampaignStore(options: { url: string; logger: Logger }): Promise<CampaignStore> {
   const connection = await createKeyv(options);
@@ -150,6 +154,10 @@ function buildCampaignStore(connection: StoreConnection, logger: Logger): Campai
       const key = scope.kind === 'guild' ? guildUsageKey(scope.id) : channelUsageKey(scope.id);
       return (await read(key, usageTotalsSchema)) ?? emptyTotals();
     },
+
+    // The spending ledger adds to these in one process (spending-ledger.ts): here they are plain reads and writes.
+    getSpending: ({ scope, id, period }) => read(spendingKey(scope, id, period), spendingRecordSchema),
+    saveSpending: ({ scope, id, period }, record) => write(spendingKey(scope, id, period), record, spendingTtlMs(period)),
 
     close: async () => {
       // Let writes already under way finish, so a shutdown does not lose the turn being saved.

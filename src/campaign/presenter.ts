@@ -15,7 +15,7 @@ export type TurnPresenter = {
    * Shows the text so far with a visible interruption mark, and no options. `completed` is true when the turn had
    * already been shown whole, with its buttons, before the interruption came: the caller then marks it afterwards.
    */
-  interrupt(reason: string): Promise<{ messageIds: string[]; completed: boolean }>;
+  interrupt(reason: string, options?: { retryable?: boolean }): Promise<{ messageIds: string[]; completed: boolean }>;
 };
 
 /**

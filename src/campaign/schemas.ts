@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { sceneMetadataSchema } from '../dm/events.ts';
 import type { PartyMember, PlayerAction, TurnUsage } from '../dm/types.ts';
 import type { TokenUsage } from '../llm/types.ts';
+import type { SpendingLine, SpendingRecord } from './spending.ts';
 import type { Campaign, OptionSet, StoredScene, StoredTurn, TableReference, TableSettings, TurnSnapshot, UsageTotals } from './types.ts';
 
 // Every value read from the store goes through one of these: the store outlives deployments, so a value
@@ -20,6 +21,19 @@ export const tokenUsageSchema = z.object({
 }) satisfies z.ZodType<TokenUsage>;
 
 export const usageTotalsSchema = tokenUsageSchema.extend({ turns: count }) satisfies z.ZodType<UsageTotals>;
+
+const spendingLineSchema = z.object({
+  phase: z.enum(['narrative', 'response', 'options', 'metadata', 'summary']),
+  model: z.string(),
+  promptTokens: count.default(0),
+  cachedPromptTokens: count.default(0),
+  completionTokens: count.default(0),
+}) satisfies z.ZodType<SpendingLine, unknown>;
+
+export const spendingRecordSchema = z.object({
+  turns: count.default(0),
+  lines: z.array(spendingLineSchema).default([]),
+}) satisfies z.ZodType<SpendingRecord, unknown>;
 
 const turnUsageSchema = z.object({
   narrative: tokenUsageSchema.optional(),
@@ -53,6 +67,7 @@ const settingsSchema = z.object({
   messages: z.enum(['actions', 'talk']).default('actions'),
   length: z.enum(['short', 'normal', 'long']).default('normal'),
   limits: z.string().default(''),
+  dailyTokens: z.number().int().positive().optional(),
 }) satisfies z.ZodType<TableSettings, unknown>;
 
 export const campaignSchema = z
@@ -72,6 +87,10 @@ export const campaignSchema = z
     updatedAt: z.string(),
     turnCount: count,
     logLength: count.default(0),
+    held: z
+      .object({ reason: z.enum(['channel_unwritable', 'discord_failed']), since: z.string(), turnId: z.string().nullable() })
+      .nullable()
+      .optional(),
   })
   .transform(({ campaignId, ...campaign }): Campaign => ({ campaignId: campaignId ?? `${campaign.channelId}-${campaign.createdAt}`, ...campaign }));
 

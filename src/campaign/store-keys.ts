@@ -38,6 +38,23 @@ export function channelUsageKey(channelId: string): string {
   return `${prefix}:usage:channel:${channelId}`;
 }
 
+/**
+ * What a guild or a channel spent in one UTC day (`2025-01-15`) or month (`2025-01`): tokens by phase and model, and
+ * turns. Only today's and this month's are read (budgets, `/gm budget`); older ones expire.
+ */
+export function spendingKey(scope: 'guild' | 'channel', id: string, period: string): string {
+  return `${prefix}:spending:${scope}:${id}:${period}`;
+}
+
+/**
+ * A day's spending (`2025-01-15`) is read only that day: kept a little over a month for whoever looks at the store. A
+ * month's (`2025-01`), a little over a year.
+ */
+export function spendingTtlMs(period: string): number {
+  const days = /^\d{4}-\d{2}-\d{2}$/.test(period) ? 40 : 400;
+  return days * 24 * 60 * 60 * 1000;
+}
+
 /** Actions acknowledged to players and not yet taken into a turn. */
 export function waitingKey(channelId: string): string {
   return `${prefix}:waiting:${channelId}`;

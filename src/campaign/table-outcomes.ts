@@ -1,14 +1,20 @@
 import type { PlayerAction, SceneMetadata } from '../dm/types.ts';
+import type { SpendingScope } from './spending.ts';
 import type { Campaign, StoredTurn, TableSettings } from './types.ts';
 
 // What each request to a table answers. The Discord layer turns these into words; nothing here is worded for users.
 
 export type SubmitOutcome =
   | { status: 'started'; action: PlayerAction }
-  | { status: 'queued'; position: number; action: PlayerAction }
+  /** `held`: Discord does not let the DM write in the channel now; the action is kept for when it can. */
+  | { status: 'queued'; position: number; action: PlayerAction; held?: true }
   /** The batch of the next turn is full (actions or characters). `turn` names the turn being waited for. */
   | { status: 'full'; turn: string }
   | { status: 'too_long'; limit: number; turn: string }
+  /** Today's token budget of the channel or of the guild is spent: nothing was stored. Whole again at `resetAt`. */
+  | { status: 'budget_spent'; scope: SpendingScope; resetAt: Date; turn: string }
+  /** The player took more than `perMinute` actions in the last minute: nothing was stored. They may act at `retryAt`. */
+  | { status: 'too_fast'; perMinute: number; retryAt: Date; turn: string }
   /** No campaign, or an ended one. */
   | { status: 'not_active'; campaign: Campaign | undefined }
   | { status: 'paused' }
@@ -29,7 +35,12 @@ export type EndOutcome =
 
 export type PauseOutcome = { status: 'paused'; turnRunning: boolean; waiting: number } | { status: 'already_paused' } | NoCampaign;
 
-export type ResumeOutcome = { status: 'resumed'; waiting: number } | { status: 'not_paused' } | NoCampaign;
+export type ResumeOutcome =
+  | { status: 'resumed'; waiting: number }
+  | { status: 'not_paused' }
+  /** Held by Discord (see Campaign.held), and Discord still refuses the DM's writes. */
+  | { status: 'still_held'; reason: 'channel_unwritable' | 'discord_failed' }
+  | NoCampaign;
 
 export type StopOutcome = { status: 'stopped'; droppedActions: PlayerAction[] } | { status: 'nothing_running' } | NoCampaign;
 
@@ -45,6 +56,15 @@ type RewindRefusal =
 export type RerollOutcome = { status: 'rerolling'; turn: StoredTurn } | RewindRefusal;
 
 export type UndoOutcome = { status: 'undone'; turns: StoredTurn[] } | RewindRefusal;
+
+export type RetryOutcome =
+  | { status: 'retrying' }
+  /** A turn runs already (a second press of the same button, or a new action was faster). */
+  | { status: 'already_running' }
+  /** That failed turn has been answered since, or is not the last attempt any more. */
+  | { status: 'passed' }
+  | { status: 'paused' }
+  | NoCampaign;
 
 export type NarrateOutcome = { status: 'posted'; messageIds: string[] } | NoCampaign;
 

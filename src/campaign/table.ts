@@ -1,13 +1,16 @@
 import type { Logger } from 'pino';
 import type { Orchestrator } from '../dm/orchestrator.ts';
-import type { PlayerAction, SceneMetadata, TurnResult } from '../dm/types.ts';
+import type { PlayerAction, SceneMetadata, TurnResult, TurnSink } from '../dm/types.ts';
 import { addUsage } from '../llm/token-usage.ts';
 import { hasRoomFor, MAX_ACTION_CHARACTERS, takeBatch, uniqueActions } from './action-batch.ts';
+import type { ActionRate } from './action-rate.ts';
 import { belongsTo, buildTurnContext, deliveredTurns } from './build-turn-context.ts';
 import { explainTurnFailure } from './explain-turn-failure.ts';
+import { StoreFailure } from './store-failure.ts';
 import { foldStillApplies, planFold, type Summariser } from './fold-plan.ts';
 import { joinParty } from './join-party.ts';
-import type { PresenterFactory } from './presenter.ts';
+import { TurnNotShownError, type PresenterFactory, type TurnPresenter } from './presenter.ts';
+import type { SpendingLedger } from './spending-ledger.ts';
 import { createTableRecords } from './table-records.ts';
 import { applySceneEdits, emptyScene } from './scene-edits.ts';
 import type {
@@ -17,6 +20,7 @@ import type {
   PauseOutcome,
   RerollOutcome,
   ResumeOutcome,
+  RetryOutcome,
   SceneOutcome,
   StartOutcome,
   StopOutcome,
@@ -26,7 +30,7 @@ import type {
 import { newTurn } from './new-turn.ts';
 import { createCampaignId } from './turn-id.ts';
 import { campaignBefore, takeSnapshot } from './turn-snapshot.ts';
-import type { Campaign, CampaignStore, SceneEdits, StoredTurn, TableSettings, TurnSnapshot, TurnStatus } from './types.ts';
+import type { Campaign, CampaignStore, SceneEdits, StoredTurn, TableHold, TableSettings, TurnSnapshot, TurnStatus } from './types.ts';
 
 // The owner of one channel's campaign: the table. A table's whole life is here; docs/architecture.md draws it.
 //
@@ -65,11 +69,26 @@ import type { Campaign, CampaignStore, SceneEdits, StoredTurn, TableSettings, Tu
 // turn takes its batch from the waiting list (the turn record first, then the shortened list); a failed turn puts its
 // actions back at the front. Every action has an id, and a restart answers exactly the actions that are waiting or
 // in an unfinished turn and in no delivered turn, so a crash between any two writes answers each action once.
+//
+// Whatever Discord or the store does. A turn the model has answered counts as given: it is delivered even when
+// Discord would not show it whole (finish() rejects with TurnNotShownError); the table then holds (`campaign.held`,
+// status paused): actions keep being stored, and a GM's resume, a player's action or a permission change tries Discord
+// again; the first write that lands releases the hold and shows that turn again in full. A turn shown whole when a
+// shutdown aborts its options is delivered as shown. A store failure while a turn is recorded withdraws the turn and
+// keeps its actions (StoreFailure). A failed turn's "Try again" (retry) plays its kept actions now, once.
+//
+// Budgets (spending-ledger.ts). An action is refused, unstored, while today's budget of the table or its guild is
+// spent or its player is past the per-minute rate. A turn is not begun on a spent budget: its actions stay waiting
+// and the ledger wakes the table at the reset or when a GM changes the table's budget. A turn's usage is counted once.
 
 /** How long a new turn waits for the previous turn's scene metadata before it starts without it. */
 const PREVIOUS_METADATA_WAIT_MS = 2000;
 /** A fold that keeps meeting a changed table gives up until the next turn. */
 const FOLD_ATTEMPTS = 3;
+/** A held table tries Discord again on a player's action at most this often (the GM's resume always tries). */
+const HOLD_RETRY_MS = 15_000;
+/** Posted when a held table can write again, before the turn players did not see whole is shown again. */
+const HOLD_LIFTED_NOTICE = '*(The DM can write in this channel again. The story goes on from here.)*';
 
 type StopReason = 'ended' | 'stopped' | 'restarting';
 
@@ -93,6 +112,8 @@ type Work = {
   recording: Promise<void>;
   /** Resolves when the turn is over, whatever its end. */
   over: Promise<void>;
+  /** Set when the store failed to record the turn's start: the turn is aborted, as a failure, and its actions kept. */
+  storeFailure: StoreFailure | null;
   end(): void;
 };
 
@@ -110,6 +131,7 @@ function newWork(kind: Work['kind'], turn: StoredTurn): Work {
     shownWhole: false,
     recording: Promise.resolve(),
     over,
+    storeFailure: null,
     end,
   };
 }
@@ -128,6 +150,10 @@ export type TableDependencies = {
   streaming: boolean;
   summarise: Summariser;
   isShuttingDown(): boolean;
+  /** Daily token budgets, checked before the model is called, and the usage they count. Absent: no budgets. */
+  spending?: SpendingLedger | undefined;
+  /** How often one player may act. Absent: as often as the batch bounds allow. */
+  actionRate?: ActionRate | undefined;
 };
 
 export type Table = ReturnType<typeof createTable>;
@@ -150,6 +176,8 @@ export function createTable(dependencies: TableDependencies) {
    * action that was told it starts the turn (what arrives after it is told it waits for the turn after).
    */
   let sealedBatch: Set<string> | null = null;
+  /** A "Try again" was pressed and its turn has not begun yet: a second press is told the DM is on it. */
+  let retryAsked = false;
 
   /** Tasks asked for and not yet finished: a table with none, and nothing else going on, may be let go. */
   let pendingTasks = 0;
@@ -210,6 +238,7 @@ export function createTable(dependencies: TableDependencies) {
   /** Queue task: takes the next batch, snapshots the state, starts the model, and records the turn before the next task. */
   async function beginTurn(): Promise<{ played: Promise<LoopStep> } | null> {
     if (dependencies.isShuttingDown() || work !== null) return null;
+    retryAsked = false;
     const [campaign, storedScene, recentTurns, waiting] = await Promise.all([
       records.campaign(),
       records.scene(),
@@ -218,10 +247,18 @@ export function createTable(dependencies: TableDependencies) {
     ]);
     if (campaign === undefined || campaign.status !== 'active') return null;
     const opening = campaign.turnCount === 0;
+    if (!opening && waiting.length === 0) return null;
+    // The model is not called on a spent budget: the actions stay waiting until the ledger wakes the table (the reset,
+    // or a GM changing the budget); its players are told once.
+    const { spending } = dependencies;
+    const spent = (await spending?.spent({ guildId: campaign.guildId, channelId, tableDailyTokens: campaign.settings.dailyTokens })) ?? null;
+    if (spending !== undefined && spent !== null) {
+      spending.waitForBudget({ channelId, guildId: campaign.guildId, spent, waiting: waiting.length, opening, wake: kick });
+      return null;
+    }
     let batch: PlayerAction[] = [];
     let rest = waiting;
     if (!opening) {
-      if (waiting.length === 0) return null;
       const sealed = sealedBatch;
       sealedBatch = null;
       if (sealed !== null && waiting.some((action) => sealed.has(action.id))) {
@@ -249,7 +286,11 @@ export function createTable(dependencies: TableDependencies) {
       if (batch.length > 0) await records.saveWaiting(rest);
       if (previous !== undefined) await retireOptionsOf(previous, batch);
     } catch (error) {
-      logger.warn({ err: error, turnId: turn.turnId }, 'could not record the start of a turn');
+      // Unrecorded, the turn's actions could be answered twice (still in the waiting list) or lost (a crash): it stops
+      // here, and fails like any turn, so its actions are kept and the players told why.
+      logger.error({ err: error, turnId: turn.turnId }, 'could not record the start of a turn; stopping it');
+      current.storeFailure = new StoreFailure(error);
+      current.controller.abort();
     }
     // Wrapped: a promise returned bare would be adopted by the queue, which would then wait for the whole turn.
     return { played };
@@ -298,6 +339,7 @@ export function createTable(dependencies: TableDependencies) {
         },
       });
       presenter.start();
+      const text = watchTurnText(presenter.sink);
       const context = buildTurnContext({
         turnId: turn.turnId,
         campaign,
@@ -308,16 +350,32 @@ export function createTable(dependencies: TableDependencies) {
         streaming,
       });
       try {
-        const result = await orchestrator.runTurn(context, presenter.sink, current.controller.signal);
-        const { messageIds } = await presenter.finish();
-        current.shownWhole = true;
-        const delivered = await serialise(() => deliverTurn(current, result, messageIds));
+        const result = await orchestrator.runTurn(context, text.sink, current.controller.signal);
+        // The model has answered: from here the turn is delivered even if Discord would not show it whole (it is
+        // then shown again when Discord lets the DM write), so no action is ever answered twice.
+        const shown = await presenter.finish().then(
+          ({ messageIds }) => ({ messageIds, notShown: null }),
+          (error: unknown) => {
+            if (!(error instanceof TurnNotShownError)) throw error;
+            return { messageIds: error.messageIds, notShown: error };
+          },
+        );
+        const { messageIds } = shown;
+        current.shownWhole = shown.notShown === null;
+        const delivered = await serialise(() => deliverTurn(current, result, messageIds)).catch((error: unknown) => {
+          throw new StoreFailure(error);
+        });
         if (delivered === null) {
           // Stopped after the text was shown whole: its buttons go, and it says why.
           await presenters.markMessages({ channelId, messageIds, note: STOP_NOTES[current.stopReason ?? 'stopped'] }).catch(() => undefined);
           return afterStop(current);
         }
-        turnLogger.info({ timings: result.timings, messages: messageIds.length }, 'turn delivered');
+        if (shown.notShown !== null) {
+          turnLogger.warn({ err: shown.notShown }, 'turn delivered, but Discord would not show it whole; the table holds');
+          await serialise(() => holdTable(shown.notShown.reason, delivered.turnId));
+        } else {
+          turnLogger.info({ timings: result.timings, messages: messageIds.length }, 'turn delivered');
+        }
         metadataPending += 1;
         metadataSettled = result.metadata
           .then((metadata) => serialise(() => applyMetadata(delivered, metadata)))
@@ -332,6 +390,11 @@ export function createTable(dependencies: TableDependencies) {
           });
         return 'ran';
       } catch (error) {
+        if (current.stopReason === 'restarting' && text.whole()) {
+          // Players have read the whole answer: a restart must not tell them another one. It stays as shown, without
+          // options (they write what they do), and counts as delivered.
+          return await deliverShownBeforeShutdown(current, presenter, text, turnLogger);
+        }
         if (current.stopReason !== null) {
           const shown = await presenter.interrupt(STOP_NOTES[current.stopReason]).catch(() => ({ messageIds: turn.messageIds, completed: false }));
           if (shown.completed) {
@@ -340,11 +403,18 @@ export function createTable(dependencies: TableDependencies) {
           turnLogger.info({ reason: current.stopReason }, 'turn stopped');
           return afterStop(current);
         }
-        turnLogger.error({ err: error }, 'turn failed');
-        const reason = explainTurnFailure(error);
-        const shown = await presenter.interrupt(reason).catch(() => ({ messageIds: [...turn.messageIds], completed: false }));
+        turnLogger.error({ err: current.storeFailure ?? error }, 'turn failed');
+        const reason = explainTurnFailure(current.storeFailure ?? error);
+        let unwritable = false;
+        // A failed turn's note carries "Try again" (retry below), unless the store failed: then a new action is better.
+        const retryable = current.storeFailure === null && !(error instanceof StoreFailure);
+        const shown = await presenter.interrupt(reason, { retryable }).catch((interruptError: unknown) => {
+          unwritable = interruptError instanceof TurnNotShownError && interruptError.reason === 'channel_unwritable';
+          return { messageIds: [...turn.messageIds], completed: false };
+        });
         if (shown.completed) await presenters.markMessages({ channelId, messageIds: shown.messageIds, note: reason }).catch(() => undefined);
         await serialise(() => keepFailedTurn(current, shown.messageIds));
+        if (unwritable) await serialise(() => holdTable('channel_unwritable', null));
         return 'failed';
       }
     } catch (error) {
@@ -360,6 +430,24 @@ export function createTable(dependencies: TableDependencies) {
     } finally {
       current.end();
     }
+  }
+
+  async function deliverShownBeforeShutdown(current: Work, presenter: TurnPresenter, text: TurnText, turnLogger: Logger): Promise<LoopStep> {
+    const result: TurnResult = {
+      narrative: text.narrative(),
+      response: text.response(),
+      options: [],
+      usage: {},
+      timings: {},
+      metadata: Promise.resolve(null),
+    };
+    // Recorded first: the process is about to exit, and the final edit (the writing mark gone) may wait for the budget.
+    await current.recording;
+    const delivered = await serialise(() => deliverTurn(current, result, [...current.turn.messageIds]));
+    turnLogger.info({ delivered: delivered !== null }, 'turn shown whole before a restart: kept as shown, without options');
+    presenter.sink({ type: 'player_options', options: [], timestamp: now() });
+    await presenter.finish().catch((error: unknown) => turnLogger.warn({ err: error }, 'could not write the last edit of a turn before a restart'));
+    return 'idle';
   }
 
   function afterStop(current: Work): LoopStep {
@@ -423,6 +511,87 @@ export function createTable(dependencies: TableDependencies) {
     await store.saveTurns(channelId, [{ ...snapshotOf(current.turn), status: 'interrupted', messageIds, finishedAt: now() }]);
   }
 
+  // ── Held by Discord ──────────────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Queue task: Discord will not let the DM write here (a permission removed) or keeps failing. The table pauses; what
+   * players act meanwhile is kept; the turn they did not see whole is remembered, to be shown again on release.
+   */
+  async function holdTable(reason: TableHold['reason'], turnId: string | null): Promise<void> {
+    const campaign = await records.campaign();
+    if (campaign === undefined || campaign.status === 'ended') return;
+    const held: TableHold = { reason, since: campaign.held?.since ?? now(), turnId: turnId ?? campaign.held?.turnId ?? null };
+    await records.saveCampaign({ ...campaign, status: 'paused', held, updatedAt: now() });
+    logger.warn({ reason, unshownTurnId: held.turnId }, 'the table holds until Discord lets the DM write again');
+  }
+
+  let releasing: Promise<boolean> | null = null;
+  let lastReleaseAttemptAt = 0;
+
+  /** Tries Discord again (one attempt at a time; unless `now`, not more often than HOLD_RETRY_MS). True: play goes on. */
+  function releaseHold(options: { now: boolean }): Promise<boolean> {
+    if (releasing !== null) return releasing;
+    if (!options.now && Date.now() - lastReleaseAttemptAt < HOLD_RETRY_MS) return Promise.resolve(false);
+    lastReleaseAttemptAt = Date.now();
+    releasing = tryToRelease().finally(() => {
+      releasing = null;
+    });
+    return releasing;
+  }
+
+  async function tryToRelease(): Promise<boolean> {
+    const held = await serialise(async () => {
+      const campaign = await records.campaign();
+      if (campaign?.held == null) return null;
+      const last = deliveredTurns(campaign, await store.getRecentTurns(channelId)).at(-1);
+      return { campaign, unshown: last !== undefined && last.turnId === campaign.held.turnId ? last : undefined };
+    });
+    if (held === null) return true;
+    let messageIds: string[] = [];
+    try {
+      // The notice is the test: a channel still closed to the DM refuses it, and nothing else is tried.
+      await presenters.notice(channelId, HOLD_LIFTED_NOTICE);
+      if (held.unshown !== undefined) messageIds = await showTurnAgain(held.unshown);
+    } catch (error) {
+      logger.info({ err: error }, 'Discord still does not let the DM write here; the table keeps holding');
+      return false;
+    }
+    return serialise(async () => {
+      const campaign = await records.campaign();
+      if (campaign?.held == null || campaign.campaignId !== held.campaign.campaignId) return campaign?.status === 'active';
+      const unshown = held.unshown;
+      if (unshown !== undefined && messageIds.length > 0) {
+        const [current] = (await store.getRecentTurns(channelId)).filter((turn) => turn.turnId === unshown.turnId);
+        if (current !== undefined && current.status === 'complete') {
+          const stale = current.messageIds;
+          await store.saveTurns(channelId, [{ ...current, messageIds }]);
+          const optionSet = await store.getOptionSet(current.turnId);
+          const lastMessageId = messageIds.at(-1);
+          if (lastMessageId !== undefined && current.options.length > 0 && (optionSet === undefined || optionSet.live)) {
+            await store.saveOptionSet({ turnId: current.turnId, channelId, messageId: lastMessageId, options: current.options, chosen: null, live: true });
+          }
+          void presenters
+            .markMessages({ channelId, messageIds: stale, note: 'shown again in full below' })
+            .catch((error: unknown) => logger.warn({ err: error }, 'could not mark the half-shown messages of a turn'));
+        }
+      }
+      await records.saveCampaign({ ...campaign, status: 'active', held: null, updatedAt: now() });
+      logger.info('Discord lets the DM write again; the table plays on');
+      kick();
+      return true;
+    });
+  }
+
+  /** The whole turn, as one complete write with its buttons (not streamed: it was written long ago). */
+  async function showTurnAgain(turn: StoredTurn): Promise<string[]> {
+    const presenter = presenters.create({ channelId, turnId: turn.turnId, streaming: false, onMessageCreated: () => {} });
+    const timestamp = now();
+    presenter.sink({ type: 'narrative_chunk', content: turn.narrative, is_final: true, timestamp });
+    presenter.sink({ type: 'player_response_chunk', content: turn.response, is_final: true, timestamp });
+    presenter.sink({ type: 'player_options', options: turn.options, timestamp });
+    return (await presenter.finish()).messageIds;
+  }
+
   /** Queue task: the scene after a turn, unless a later turn, an undo or a reroll has made another turn the last. */
   async function applyMetadata(delivered: StoredTurn, metadata: SceneMetadata | null): Promise<void> {
     if (metadata === null) return;
@@ -441,9 +610,11 @@ export function createTable(dependencies: TableDependencies) {
     // Counted once per turn, when the last phase (metadata) has reported its tokens too.
     const total = Object.values(result.usage).reduce(addUsage, undefined);
     if (total === undefined) return;
-    await store
-      .addUsage({ guildId: delivered.guildId, channelId }, total)
-      .catch((error: unknown) => turnLogger.warn({ err: error }, 'could not record token usage'));
+    await Promise.all([
+      store.addUsage({ guildId: delivered.guildId, channelId }, total).catch((error: unknown) => turnLogger.warn({ err: error }, 'could not record token usage')),
+      // Per UTC day and month, by phase and model: what the budgets count and /gm budget shows. Logs its own failures.
+      dependencies.spending?.recordTurn({ guildId: delivered.guildId, channelId, usage: result.usage }),
+    ]);
   }
 
   /** Folds old turns into the summary, one fold at a time; the model writes outside the queue. */
@@ -535,7 +706,11 @@ export function createTable(dependencies: TableDependencies) {
   // ── Requests ─────────────────────────────────────────────────────────────────────────────────────────────────
 
   /** A player's action (a message, /act, or a click with `choice`): stored before the answer says it was taken. */
-  function submit(action: PlayerAction): Promise<SubmitOutcome> {
+  async function submit(action: PlayerAction): Promise<SubmitOutcome> {
+    // A click on the buttons of the turn in the works: they can only be seen once its final write has landed, and its
+    // option set is stored a moment later; the click must count rather than be told its choice has passed.
+    const clickedTurn = action.choice !== undefined && work?.kind === 'turn' && work.turn.turnId === action.choice.turnId ? work : null;
+    if (clickedTurn !== null) await clickedTurn.over;
     return serialise(async (): Promise<SubmitOutcome> => {
       if (dependencies.isShuttingDown()) return { status: 'shutting_down' };
       const campaign = await records.campaign();
@@ -546,7 +721,7 @@ export function createTable(dependencies: TableDependencies) {
         if (text === '') return { status: 'table_talk' };
         taken = { ...action, text };
       }
-      if (campaign.status === 'paused') return { status: 'paused' };
+      if (campaign.status === 'paused' && campaign.held == null) return { status: 'paused' };
       if (action.choice !== undefined) {
         const optionSet = await store.getOptionSet(action.choice.turnId);
         const text = optionSet?.options[action.choice.index];
@@ -557,9 +732,21 @@ export function createTable(dependencies: TableDependencies) {
       // tells the player can tell them once per turn.
       const turn = `${campaign.campaignId}:${campaign.turnCount}`;
       if (taken.text.length > MAX_ACTION_CHARACTERS) return { status: 'too_long', limit: MAX_ACTION_CHARACTERS, turn };
+      // Before anything is stored: an action the DM could not answer today is not taken.
+      const spent = (await dependencies.spending?.spent({ guildId: campaign.guildId, channelId, tableDailyTokens: campaign.settings.dailyTokens })) ?? null;
+      if (spent !== null) return { status: 'budget_spent', scope: spent.scope, resetAt: spent.resetAt, turn };
       const waiting = await records.waiting();
       if (!hasRoomFor(waiting, taken)) return { status: 'full', turn };
+      // Counted last: only an action that is taken uses the player's allowance.
+      const rate = dependencies.actionRate;
+      const retryAt = rate?.take({ guildId: campaign.guildId, playerId: taken.playerId }) ?? null;
+      if (rate !== undefined && retryAt !== null) return { status: 'too_fast', perMinute: rate.perMinute, retryAt, turn };
       await records.saveWaiting([...waiting, taken]);
+      if (campaign.held != null) {
+        // Kept for when Discord lets the DM write again; the action is a good moment to try.
+        void releaseHold({ now: false });
+        return { status: 'queued', position: waiting.length + 1, action: taken, held: true };
+      }
       const busy = work !== null || loop !== null || sealedBatch !== null;
       if (!busy) sealedBatch = new Set([...waiting, taken].map((waitingAction) => waitingAction.id));
       kick();
@@ -657,7 +844,12 @@ export function createTable(dependencies: TableDependencies) {
     });
   }
 
-  function resume(): Promise<ResumeOutcome> {
+  async function resume(): Promise<ResumeOutcome> {
+    const held = await serialise(async () => (await records.campaign())?.held ?? null);
+    if (held != null) {
+      if (!(await releaseHold({ now: true }))) return { status: 'still_held', reason: held.reason };
+      return { status: 'resumed', waiting: (await serialise(() => records.waiting())).length };
+    }
     return serialise(async (): Promise<ResumeOutcome> => {
       const campaign = await records.campaign();
       if (campaign === undefined || campaign.status === 'ended') return { status: 'not_running' };
@@ -789,6 +981,32 @@ export function createTable(dependencies: TableDependencies) {
     if (optionSet !== undefined && status === 'discarded') await store.saveOptionSet({ ...optionSet, chosen: null, live: true });
   }
 
+  /**
+   * "Try again" under a failed turn: its kept actions run now. Only while that turn is the campaign's last attempt and
+   * nothing runs; a second press while the first one's turn runs is told so, so a double press plays one turn.
+   */
+  async function retry(turnId: string): Promise<RetryOutcome> {
+    // The button shows as soon as the failed turn's note lands, a moment before the turn has kept its actions.
+    const failing = work?.turn.turnId === turnId ? work : null;
+    if (failing !== null) await failing.over;
+    return serialise(async (): Promise<RetryOutcome> => {
+      if (dependencies.isShuttingDown()) return { status: 'shutting_down' };
+      const campaign = await records.campaign();
+      if (campaign === undefined || campaign.status === 'ended') return { status: 'not_running' };
+      if (campaign.status === 'paused') return { status: 'paused' };
+      if (work !== null || retryAsked) return { status: 'already_running' };
+      const failed = (await store.getRecentTurns(channelId)).filter((turn) => belongsTo(turn, campaign)).at(-1);
+      if (failed?.turnId !== turnId || failed.status !== 'interrupted') return { status: 'passed' };
+      const waiting = await records.waiting();
+      const kept = new Set(failed.actions.map((action) => action.id));
+      if (campaign.turnCount > 0 && !waiting.some((action) => kept.has(action.id))) return { status: 'passed' };
+      if (waiting.some((action) => kept.has(action.id))) sealedBatch = kept;
+      retryAsked = true;
+      kick();
+      return { status: 'retrying' };
+    });
+  }
+
   function narrate(text: string): Promise<NarrateOutcome> {
     return serialise(async () => {
       if (dependencies.isShuttingDown()) return { status: 'shutting_down' } as const;
@@ -852,6 +1070,7 @@ export function createTable(dependencies: TableDependencies) {
       if (unfinished.length > 0 || toAnswer.length > 0) {
         logger.info({ unfinishedTurns: unfinished.length, actions: toAnswer.length }, 'answering what a restart left unanswered');
       }
+      if (campaign.held != null) void releaseHold({ now: true });
       return unfinished;
     });
     for (const turn of interrupted) {
@@ -891,10 +1110,13 @@ export function createTable(dependencies: TableDependencies) {
     reroll,
     undo,
     narrate,
+    retry,
     editScene,
     configure,
     recover,
     abortForShutdown,
+    /** Tries again at once whether Discord lets a held table write (its channel's permissions changed). */
+    retryHeld: (): Promise<boolean> => releaseHold({ now: true }),
     idle,
     /** Resolves when the turn in the works (if any) has ended: what shutdown waits for. */
     whenTurnEnds: (): Promise<void> => loop ?? Promise.resolve(),
@@ -911,6 +1133,28 @@ export function createTable(dependencies: TableDependencies) {
       narrations.length === 0 &&
       sealedBatch === null &&
       Date.now() - lastUsedAt >= idleForMs,
+  };
+}
+
+type TurnText = { sink: TurnSink; narrative(): string; response(): string; whole(): boolean };
+
+/** Passes every event on, and keeps the turn's text: what players have read when a turn is cut short. */
+function watchTurnText(next: TurnSink): TurnText {
+  let narrative = '';
+  let response = '';
+  let responseEnded = false;
+  return {
+    sink(event) {
+      if (event.type === 'narrative_chunk') narrative += event.content;
+      if (event.type === 'player_response_chunk') {
+        response += event.content;
+        if (event.is_final) responseEnded = true;
+      }
+      return next(event);
+    },
+    narrative: () => narrative,
+    response: () => response,
+    whole: () => responseEnded,
   };
 }
 

@@ -1,3 +1,4 @@
+import type { Summariser } from './fold-plan.ts';
 import { createTable, type Table, type TableDependencies } from './table.ts';
 
 /**
@@ -22,7 +23,10 @@ export type Tables = {
 };
 
 /** What every table shares; each table adds its channel. */
-type TablesDependencies = Omit<TableDependencies, 'channelId' | 'isShuttingDown'>;
+type TablesDependencies = Omit<TableDependencies, 'channelId' | 'isShuttingDown' | 'summarise'> & {
+  /** Told the channel, so that what a summary costs is counted for it. */
+  summarise(input: Parameters<Summariser>[0], channelId: string): ReturnType<Summariser>;
+};
 
 export function createTables(dependencies: TablesDependencies): Tables {
   const tables = new Map<string, Table>();
@@ -31,7 +35,12 @@ export function createTables(dependencies: TablesDependencies): Tables {
   function of(channelId: string): Table {
     let table = tables.get(channelId);
     if (table === undefined) {
-      table = createTable({ ...dependencies, channelId, isShuttingDown: () => shuttingDown });
+      table = createTable({
+        ...dependencies,
+        channelId,
+        isShuttingDown: () => shuttingDown,
+        summarise: (input) => dependencies.summarise(input, channelId),
+      });
       tables.set(channelId, table);
     }
     return table;
@@ -40,7 +49,10 @@ export function createTables(dependencies: TablesDependencies): Tables {
   // Letting go is safe because a table holds nothing the store does not: callers ask `of()` for each request and
   // never keep a table across an await, so the next request simply gets a fresh one.
   const sweep = setInterval(() => {
-    for (const [channelId, table] of tables) if (table.isIdleFor(IDLE_TABLE_MS)) tables.delete(channelId);
+    for (const [channelId, table] of tables) {
+      // A table waiting for its budget is woken through the ledger, which holds this very table.
+      if (table.isIdleFor(IDLE_TABLE_MS) && dependencies.spending?.isWaiting(channelId) !== true) tables.delete(channelId);
+    }
   }, SWEEP_EVERY_MS);
   sweep.unref();
 

@@ -1,5 +1,6 @@
 import type { TokenUsage } from '../llm/types.ts';
 import type { PartyMember, PlayerAction, SceneMetadata, TurnUsage } from '../dm/types.ts';
+import type { SpendingRecord, SpendingScope } from './spending.ts';
 
 export type CampaignStatus = 'active' | 'paused' | 'ended';
 
@@ -16,6 +17,8 @@ export type TableSettings = {
   length: NarrationLength;
   /** The table's lines and veils, as the GM wrote them: content the DM must not include. '' when none. */
   limits: string;
+  /** The table's own daily token budget (`/gm budget`), at most the operator's channel ceiling; absent: the ceiling. */
+  dailyTokens?: number | undefined;
 };
 
 export type Campaign = {
@@ -38,7 +41,14 @@ export type Campaign = {
   turnCount: number;
   /** Entries written to the campaign's log so far (the export reads them). */
   logLength: number;
+  /**
+   * Set while Discord keeps the DM from writing in the channel (status is then 'paused'): why, since when, and the
+   * delivered turn players have not seen whole, shown again when the DM can write again.
+   */
+  held?: TableHold | null;
 };
+
+export type TableHold = { reason: 'channel_unwritable' | 'discord_failed'; since: string; turnId: string | null };
 
 /**
  * - in_progress: started, not delivered (a crash leaves it so; the next start answers its actions again)
@@ -112,6 +122,8 @@ export type StoredScene = {
 
 export type UsageTotals = TokenUsage & { turns: number };
 
+export type SpendingKey = { scope: SpendingScope; id: string; period: string };
+
 /** A table the store knows of (an active or paused campaign): what start-up recovery looks at. */
 export type TableReference = { channelId: string; guildId: string };
 
@@ -151,6 +163,10 @@ export interface CampaignStore {
 
   addUsage(scope: { guildId: string; channelId: string }, usage: TokenUsage): Promise<void>;
   getUsage(scope: { kind: 'guild' | 'channel'; id: string }): Promise<UsageTotals>;
+
+  /** A guild's or channel's spending in one UTC day (`2025-01-15`) or month (`2025-01`); the ledger adds to it. */
+  getSpending(key: SpendingKey): Promise<SpendingRecord | undefined>;
+  saveSpending(key: SpendingKey, record: SpendingRecord): Promise<void>;
 
   close(): Promise<void>;
 }

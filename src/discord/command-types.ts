@@ -1,5 +1,6 @@
 import type { ChatInputCommandInteraction, RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord.js';
 import type { Logger } from 'pino';
+import type { SpendingLedger } from '../campaign/spending-ledger.ts';
 import type { Tables } from '../campaign/tables.ts';
 import type { CampaignStore } from '../campaign/types.ts';
 
@@ -7,6 +8,8 @@ import type { CampaignStore } from '../campaign/types.ts';
 export type CommandServices = {
   store: CampaignStore;
   tables: Tables;
+  /** Budgets and what was spent: `/gm budget`. */
+  spending: SpendingLedger;
   logger: Logger;
   gmRoleNames: string[];
 };

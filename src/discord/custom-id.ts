@@ -31,6 +31,20 @@ export function encodeOptionId(turnId: string, index: number): string {
   return customId;
 }
 
+const retryPrefix = 'dm:retry:';
+
+/** The "Try again" button under a failed turn: it names the turn, and the table decides whether it still applies. */
+export function encodeRetryId(turnId: string): string {
+  if (!isValidTurnId(turnId)) throw new RangeError(`turn id must match ${turnIdPattern}: ${JSON.stringify(turnId)}`);
+  return `${retryPrefix}${turnId}`;
+}
+
+export function decodeRetryId(customId: string): { turnId: string } | null {
+  if (customId.length > CUSTOM_ID_LIMIT || !customId.startsWith(retryPrefix)) return null;
+  const turnId = customId.slice(retryPrefix.length);
+  return isValidTurnId(turnId) ? { turnId } : null;
+}
+
 /** Null for every id this bot does not own or that is malformed, so the caller can answer without crashing. */
 export function decodeCustomId(customId: string): DecodedCustomId | null {
   if (customId.length > CUSTOM_ID_LIMIT || !customId.startsWith(optionPrefix)) return null;

@@ -1,4 +1,8 @@
 import type { SubmitOutcome } from '../campaign/table-outcomes.ts';
+import { budgetSpentRefusal, tooFastRefusal } from './describe-spending.ts';
+
+/** Under an action taken while Discord keeps the DM from writing in the channel. */
+export const HELD_ACTION_NOTE = 'The DM cannot write in this channel right now; your action is kept and answered as soon as it can.';
 
 export const CHOICE_PASSED = 'That choice has passed. Pick from the options of the latest turn, or just write what you do.';
 
@@ -20,6 +24,10 @@ export function refusalFor(outcome: SubmitOutcome): string | null {
       return 'This table plays by `/act`, the option buttons, or a message starting with `>`.';
     case 'passed':
       return CHOICE_PASSED;
+    case 'budget_spent':
+      return budgetSpentRefusal(outcome.scope, outcome.resetAt);
+    case 'too_fast':
+      return tooFastRefusal(outcome.perMinute, outcome.retryAt);
     case 'shutting_down':
       return 'The DM is restarting. Try again in a few seconds.';
   }

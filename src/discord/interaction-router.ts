@@ -1,7 +1,9 @@
 import { MessageFlags, type Interaction } from 'discord.js';
 import type { Logger } from 'pino';
 import type { CommandServices, SlashCommand } from './command-types.ts';
+import { decodeRetryId } from './custom-id.ts';
 import { handleOptionClick } from './option-click.ts';
+import { handleRetryClick } from './retry-click.ts';
 import { replyWithError } from './reply-with-error.ts';
 
 /** The one place interactions are dispatched: slash commands by name, buttons by their custom_id. */
@@ -25,7 +27,8 @@ export function createInteractionRouter(input: { commands: SlashCommand[]; servi
         return;
       }
       if (interaction.isButton()) {
-        await handleOptionClick(interaction, input.services);
+        if (decodeRetryId(interaction.customId) !== null) await handleRetryClick(interaction, input.services);
+        else await handleOptionClick(interaction, input.services);
         return;
       }
     } catch (error) {

@@ -1,7 +1,7 @@
 import { MessageFlags, type ButtonInteraction } from 'discord.js';
 import type { Tables } from '../campaign/tables.ts';
 import { decodeCustomId } from './custom-id.ts';
-import { CHOICE_PASSED, refusalFor } from './describe-submit.ts';
+import { CHOICE_PASSED, HELD_ACTION_NOTE, refusalFor } from './describe-submit.ts';
 import { playerName } from './player-name.ts';
 import { buildRetiredOptionRows } from './render/disable-buttons.ts';
 
@@ -33,7 +33,7 @@ export async function handleOptionClick(interaction: ButtonInteraction, services
   const option = outcome.action.text;
   const line = `**${name}** chooses: ${option}`;
   if (outcome.status === 'queued') {
-    await interaction.reply({ content: `${line}\n-# The DM will answer this with the next turn.` });
+    await interaction.reply({ content: `${line}\n-# ${outcome.held === true ? HELD_ACTION_NOTE : 'The DM will answer this with the next turn.'}` });
     return;
   }
   // The click that starts the next turn retires this turn's buttons in its own acknowledgement: interaction

@@ -229,6 +229,64 @@ describe('the table', () => {
     hold.open();
   });
 
+  it('on shutdown keeps a turn players have read whole as shown, without options, and the restart does not tell it again', async () => {
+    const first = recordingPresenters();
+    const tables = startTables(first.factory);
+    const table = await openedTable(tables);
+    const optionsHeld = createGate();
+    fake.respondWith(dmResponder({ options: reply.json({ options: ['Swim', 'Climb', 'Shout'] }, { hold: { until: optionsHeld.until } }) }));
+    await table.submit(action('Alice', 'I dive in'));
+    await waitUntil(() => first.turns[1]?.events.some((event) => event.type === 'player_response_chunk' && event.is_final) === true);
+    await tables.shutdown(50);
+    optionsHeld.open();
+    expect(first.turns[1]?.interrupted).toBeNull();
+    expect(first.turns[1]?.finished).toBe(true);
+    const stored = (await store.getRecentTurns(CHANNEL)).at(-1);
+    expect(stored).toMatchObject({ status: 'complete', options: [], number: 2 });
+    expect(stored?.response).toBe('Mirelle the barkeep nods at you and slides a mug across the counter.');
+
+    fake.clear();
+    fake.respondWith(dmResponder());
+    const restarted = startTables(recordingPresenters().factory);
+    await restarted.recover();
+    await restarted.of(CHANNEL).idle();
+    expect(narrativePrompts()).toEqual([]);
+    expect(await store.getWaiting(CHANNEL)).toEqual([]);
+  });
+
+  it('when the store fails to record a turn, tells the players in plain words and answers their actions once, later', async () => {
+    let failCompleteTurns = false;
+    const failing: CampaignStore = {
+      ...store,
+      saveTurns: async (channelId, turns) => {
+        if (failCompleteTurns && turns.some((turn) => turn.status === 'complete')) throw new Error('SQLITE_IOERR: disk I/O error');
+        await store.saveTurns(channelId, turns);
+      },
+    };
+    const presenters = recordingPresenters();
+    const llm = createLlmClient({ apiKey: 'k', baseUrl: fake.url, firstTokenTimeoutMs: 2000, chunkTimeoutMs: 1000, totalTimeoutMs: 5000, maxRetries: 0 });
+    const orchestrator = createOrchestrator({ llm, models: { narrative: 'm', response: 'm', options: 'm', metadata: 'm' }, logger });
+    const tables = createTables({ store: failing, orchestrator, presenters: presenters.factory, logger, streaming: true, summarise: async () => '' });
+    started.push(tables);
+    const table = await openedTable(tables);
+    failCompleteTurns = true;
+    await table.submit(action('Alice', 'I open the chest'));
+    await table.idle();
+    expect(presenters.turns[1]?.interrupted).toBe(
+      'the DM could not write this turn into its memory (the store did not answer); your actions are kept and will be answered with the next one',
+    );
+    expect((await store.getWaiting(CHANNEL)).map((waiting) => waiting.text)).toEqual(['I open the chest']);
+
+    failCompleteTurns = false;
+    await table.submit(action('Bob', 'I keep watch'));
+    await table.idle();
+    const prompts = narrativePrompts();
+    expect(prompts.at(-1)).toContain('## This turn\'s actions\n- Alice: "I open the chest"\n- Bob: "I keep watch"');
+    const delivered = (await store.getRecentTurns(CHANNEL)).filter((turn) => turn.status === 'complete');
+    expect(delivered.flatMap((turn) => turn.actions.map((taken) => taken.text))).toEqual(['I open the chest', 'I keep watch']);
+    expect(await store.getWaiting(CHANNEL)).toEqual([]);
+  });
+
   it('lets a turn of an ended campaign write nothing, even when its text lands after the new campaign has started', async () => {
     const finalWrite = createGate();
     const { factory, turns } = recordingPresenters((turnIndex) => (turnIndex === 1 ? finalWrite.until : Promise.resolve()));

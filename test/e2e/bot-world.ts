@@ -46,6 +46,8 @@ export async function startBotWorld(options: BotWorldOptions = {}): Promise<BotW
     LOG_LEVEL: 'silent',
     SHUTDOWN_GRACE_MS: '2000',
     LLM_MAX_RETRIES: '0',
+    // Tests act faster than any player (a flood is 30 messages at once): the rate is tested where it is set.
+    ACTIONS_PER_MINUTE_PER_PLAYER: '0',
     ...(typeof options.environment === 'function' ? options.environment(discord) : options.environment),
   });
   if (!parsed.ok) throw new Error(parsed.problems.join('; '));

@@ -243,7 +243,8 @@ describe('when the model fails', () => {
     );
     expect(shown?.content).not.toContain(WRITING_MARK);
     expect(shown?.content).not.toMatch(/Error|\n\s+at |401|sk-fake/);
-    expect(shown?.buttons).toEqual([]);
+    // No options: only the button that runs the kept action again.
+    expect(shown?.buttons.map((button) => button.label)).toEqual(['Try again']);
 
     modelDown = false;
     const before = narrativeRequests().length;

@@ -367,7 +367,7 @@ describe('no acknowledged action is lost to a crash or a shutdown', () => {
       timeoutMs: 10_000,
       description: 'the failure note saying the actions are kept',
     });
-    expect(failure.buttons).toEqual([]);
+    expect(failure.buttons.map((button) => button.label)).toEqual(['Try again']);
 
     // The next turn takes the kept action with the new one, and is caught mid-stream.
     world.narratives.push(heldNarrative(world));

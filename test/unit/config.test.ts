@@ -67,6 +67,18 @@ describe('configuration', () => {
     expect(result.config.streaming).toBe(false);
   });
 
+  it('reads which request fields the LLM server gets, auto by default', () => {
+    const defaults = parseConfig({ DISCORD_TOKEN: 'token', OPENAI_API_KEY: 'key' });
+    expect(defaults.ok && defaults.config.llm).toMatchObject({ tokenLimitField: 'auto', promptCacheKey: 'auto' });
+    const set = parseConfig({ DISCORD_TOKEN: 'token', OPENAI_API_KEY: 'key', LLM_TOKEN_LIMIT_FIELD: 'both', LLM_PROMPT_CACHE_KEY: 'off' });
+    expect(set.ok && set.config.llm).toMatchObject({ tokenLimitField: 'both', promptCacheKey: false });
+    const wrong = parseConfig({ DISCORD_TOKEN: 'token', OPENAI_API_KEY: 'key', LLM_TOKEN_LIMIT_FIELD: 'n_predict', LLM_PROMPT_CACHE_KEY: 'sometimes' });
+    expect(wrong.ok ? [] : wrong.problems).toEqual([
+      'LLM_TOKEN_LIMIT_FIELD is invalid: expected auto, max_completion_tokens, max_tokens or both',
+      'LLM_PROMPT_CACHE_KEY is invalid: expected auto, true or false',
+    ]);
+  });
+
   it('npm start without configuration prints the missing variables and exits 1, without a stack trace', async () => {
     const failure = await run(process.execPath, ['src/index.ts'], { env: { PATH: process.env.PATH ?? '' } }).catch(
       (error: { code: number; stdout: string; stderr: string }) => error,

@@ -1,9 +1,17 @@
 import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonComponentWithCustomId } from 'discord.js';
 import { BUTTONS_PER_ROW_LIMIT } from '../../constants.ts';
-import { encodeOptionId } from '../custom-id.ts';
+import { encodeOptionId, encodeRetryId } from '../custom-id.ts';
 import { shortenLabel } from './button-label.ts';
 
 export type OptionRow = APIActionRowComponent<APIButtonComponentWithCustomId>;
+
+/** Under a failed turn: anyone at the table may run its kept actions again now. */
+export function buildRetryRow(turnId: string): OptionRow {
+  return {
+    type: ComponentType.ActionRow,
+    components: [{ type: ComponentType.Button, style: ButtonStyle.Secondary, label: 'Try again', emoji: { name: '🔁' }, custom_id: encodeRetryId(turnId) }],
+  };
+}
 
 /**
  * The option buttons of a turn, in one action row (plain API JSON, so it is sent as is and easy to inspect).

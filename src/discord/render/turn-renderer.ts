@@ -6,7 +6,7 @@ import { shortenLabel } from './button-label.ts';
 import type { ChannelWriteScheduler, ScheduledMessage } from './channel-write-scheduler.ts';
 import { createMessagePort, type MessagePayload, type RenderChannel } from './discord-message-port.ts';
 import { classifyWriteFailure } from './write-failure.ts';
-import { buildOptionRow } from './option-buttons.ts';
+import { buildOptionRow, buildRetryRow } from './option-buttons.ts';
 import { freezeOverflow, unfrozenTail } from './split-text.ts';
 import type { GlobalWriteGate } from './global-write-gate.ts';
 import { startTyping, type TypingIndicator } from './typing-indicator.ts';
@@ -71,7 +71,7 @@ export type TurnRenderer = {
    * Shows the text so far with a visible interruption mark and no buttons. When the turn had already ended with its
    * buttons, nothing more is written here and `completed` says so (the caller marks the messages afterwards).
    */
-  interrupt(reason: string): Promise<{ messageIds: string[]; completed: boolean }>;
+  interrupt(reason: string, options?: { retryable?: boolean }): Promise<{ messageIds: string[]; completed: boolean }>;
 };
 
 type RenderedMessage = {
@@ -284,11 +284,11 @@ export function createTurnRenderer(options: TurnRendererOptions): TurnRenderer {
   }
 
   /** The last write of the turn: exact text without the writing mark, and the buttons or the interruption note. */
-  async function end(interruptReason: string | undefined): Promise<{ messageIds: string[] }> {
+  async function end(interruptReason: string | undefined, retryable = false): Promise<{ messageIds: string[] }> {
     stopTyping();
     clearFirstWriteTimer();
     const tail = freezeFullMessages();
-    const row = interruptReason === undefined ? buildOptionRow(turnId, offeredOptions) : null;
+    const row = interruptReason === undefined ? buildOptionRow(turnId, offeredOptions) : retryable ? buildRetryRow(turnId) : null;
     const components = row === null ? [] : [row];
 
     const last = messages.at(-1);
@@ -332,11 +332,11 @@ export function createTurnRenderer(options: TurnRendererOptions): TurnRenderer {
       ending ??= end(undefined);
       return ending;
     },
-    async interrupt(reason) {
+    async interrupt(reason, interruptOptions) {
       const completed = ending !== undefined && !endedByInterrupt;
       if (ending === undefined) {
         endedByInterrupt = true;
-        ending = end(reason);
+        ending = end(reason, interruptOptions?.retryable === true);
       }
       return { ...(await ending), completed };
     },

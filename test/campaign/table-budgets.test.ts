@@ -1,0 +1,189 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createActionRate } from '../../src/campaign/action-rate.ts';
+import { createCampaignStore } from '../../src/campaign/keyv-campaign-store.ts';
+import type { PresenterFactory } from '../../src/campaign/presenter.ts';
+import { createSpendingLedger, type BudgetWait } from '../../src/campaign/spending-ledger.ts';
+import { createTables, type Tables } from '../../src/campaign/tables.ts';
+import type { CampaignStore } from '../../src/campaign/types.ts';
+import { createOrchestrator } from '../../src/dm/orchestrator.ts';
+import { foldIntoSummary } from '../../src/dm/summarise.ts';
+import { createLlmClient } from '../../src/llm/create-llm-client.ts';
+import { dmResponder, phaseOf } from '../support/dm-script.ts';
+import { startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai.ts';
+
+// The table with budgets: a turn that would start on a spent budget never reaches the model, and starts by itself once
+// the UTC day turns. The ledger's clock is set just before midnight, so the real timer of the reset fires in a second.
+
+const logger = pino({ level: 'silent' });
+const CHANNEL = '1200000000000000001';
+const GUILD = '1300000000000000001';
+const models = { narrative: 'm', response: 'm', options: 'm', metadata: 'm' };
+
+let fake: FakeOpenAi;
+let directory: string;
+let store: CampaignStore;
+let tables: Tables | undefined;
+
+beforeEach(async () => {
+  fake = await startFakeOpenAi();
+  fake.respondWith(dmResponder());
+  directory = await mkdtemp(join(tmpdir(), 'table-budgets-'));
+  store = await createCampaignStore({ url: `sqlite://${join(directory, 'dm.sqlite')}`, logger });
+});
+
+afterEach(async () => {
+  await tables?.shutdown(10);
+  await store.close();
+  await fake.close();
+  await rm(directory, { recursive: true, force: true });
+});
+
+function quietPresenters(): PresenterFactory {
+  let counter = 0;
+  return {
+    create: ({ onMessageCreated }) => ({
+      start: () => undefined,
+      sink: () => undefined,
+      finish: async () => {
+        const messageId = `m${++counter}`;
+        onMessageCreated(messageId);
+        return { messageIds: [messageId] };
+      },
+      interrupt: async () => ({ messageIds: [], completed: false }),
+    }),
+    retireOptions: () => undefined,
+    restoreOptions: () => undefined,
+    markMessages: async () => undefined,
+    post: async () => ({ messageIds: [`m${++counter}`] }),
+    notice: async () => undefined,
+  };
+}
+
+describe('a table with a daily budget', () => {
+  it('keeps its turn from the model while the budget is spent, tells its players once, and plays it after the reset', async () => {
+    // 300 ms before a UTC midnight, in the ledger's eyes.
+    const midnight = Math.ceil(Date.now() / 86_400_000) * 86_400_000 + 86_400_000;
+    const offset = midnight - 300 - Date.now();
+    const waits: BudgetWait[] = [];
+    const spending = createSpendingLedger({
+      store,
+      budgets: { dailyTokensPerGuild: 0, dailyTokensPerChannel: 100, actionsPerMinutePerPlayer: 0 },
+      models,
+      prices: new Map(),
+      logger,
+      onWait: (wait) => void waits.push(wait),
+      now: () => Date.now() + offset,
+    });
+    // The table spent its day before this campaign.
+    await spending.recordTurn({ guildId: GUILD, channelId: CHANNEL, usage: { narrative: { promptTokens: 90, cachedPromptTokens: 0, completionTokens: 10 } } });
+    const llm = createLlmClient({ apiKey: 'k', baseUrl: fake.url, firstTokenTimeoutMs: 2000, chunkTimeoutMs: 1000, totalTimeoutMs: 5000, maxRetries: 0 });
+    tables = createTables({
+      store,
+      orchestrator: createOrchestrator({ llm, models, logger }),
+      presenters: quietPresenters(),
+      logger,
+      streaming: true,
+      summarise: (input) => foldIntoSummary({ llm, model: 'm', ...input }),
+      spending,
+      actionRate: createActionRate({ perMinute: 0 }),
+    });
+    const table = tables.of(CHANNEL);
+
+    expect((await table.start({ guildId: GUILD, premise: 'Pirates', tone: 'grim', startedBy: 'gm' })).status).toBe('started');
+    await table.idle();
+    expect(fake.requests).toHaveLength(0);
+    expect(waits).toEqual([
+      { channelId: CHANNEL, guildId: GUILD, spent: { scope: 'channel', used: 100, budget: 100, resetAt: new Date(midnight) }, waiting: 0, opening: true },
+    ]);
+    expect(spending.isWaiting(CHANNEL)).toBe(true);
+    // A player's action is refused, and nothing is stored.
+    const refused = await table.submit({ id: 'a1', playerId: 'p1', playerName: 'Alice', text: 'I wait', source: 'message' });
+    expect(refused).toEqual({ status: 'budget_spent', scope: 'channel', resetAt: new Date(midnight), turn: expect.any(String) });
+    expect(await store.getWaiting(CHANNEL)).toEqual([]);
+
+    // The day turns: the opening is played without anyone asking again.
+    await expect.poll(() => fake.requests.filter((request) => phaseOf(request) === 'narrative').length, { timeout: 5000 }).toBe(1);
+    await table.idle();
+    expect((await store.getCampaign(CHANNEL))?.turnCount).toBe(1);
+    expect(spending.isWaiting(CHANNEL)).toBe(false);
+    expect(waits).toHaveLength(1);
+  });
+
+  it("counts every delivered turn once, with its phases' models, and a summary fold for the table that folded it", async () => {
+    const spending = createSpendingLedger({
+      store,
+      budgets: { dailyTokensPerGuild: 0, dailyTokensPerChannel: 0, actionsPerMinutePerPlayer: 0 },
+      models: { ...models, options: 'small', metadata: 'small' },
+      prices: new Map(),
+      logger,
+      onWait: () => undefined,
+    });
+    const llm = createLlmClient({ apiKey: 'k', baseUrl: fake.url, firstTokenTimeoutMs: 2000, chunkTimeoutMs: 1000, totalTimeoutMs: 5000, maxRetries: 0 });
+    const folded: string[] = [];
+    tables = createTables({
+      store,
+      orchestrator: createOrchestrator({ llm, models, logger }),
+      presenters: quietPresenters(),
+      logger,
+      streaming: true,
+      summarise: async (input, channelId) => {
+        folded.push(channelId);
+        await spending.recordSummary({ channelId, model: 'small', usage: { promptTokens: 500, cachedPromptTokens: 0, completionTokens: 100 } });
+        return `${input.summary} and more`;
+      },
+      spending,
+    });
+    const table = tables.of(CHANNEL);
+    await table.start({ guildId: GUILD, premise: 'Pirates', tone: 'grim', startedBy: 'gm' });
+    await table.idle();
+    // Nine turns outside the summary: the oldest are folded once.
+    for (let index = 1; index <= 9; index += 1) {
+      await table.submit({ id: `a${index}`, playerId: 'p1', playerName: 'Alice', text: `action ${index}`, source: 'message' });
+      await table.idle();
+    }
+    expect(folded).toEqual([CHANNEL]);
+    const report = await spending.report({ guildId: GUILD, channelId: CHANNEL, tableDailyTokens: undefined });
+    expect(report.channel.today.record.turns).toBe(10);
+    expect(report.guild.month.record.turns).toBe(10);
+    expect(report.channel.today.record.lines.map((line) => `${line.phase}/${line.model}`)).toEqual([
+      'narrative/m',
+      'response/m',
+      'options/small',
+      'metadata/small',
+      'summary/small',
+    ]);
+    expect(report.channel.today.record.lines.at(-1)).toMatchObject({ promptTokens: 500, completionTokens: 100 });
+    // One table in the guild: the same tokens, counted once in each.
+    expect(report.channel.today.tokens).toBeGreaterThan(0);
+    expect(report.guild.today.tokens).toBe(report.channel.today.tokens);
+  });
+
+  it("refuses a player's action past the per-minute rate, counting only the actions it took", async () => {
+    const llm = createLlmClient({ apiKey: 'k', baseUrl: fake.url, firstTokenTimeoutMs: 2000, chunkTimeoutMs: 1000, totalTimeoutMs: 5000, maxRetries: 0 });
+    tables = createTables({
+      store,
+      orchestrator: createOrchestrator({ llm, models, logger }),
+      presenters: quietPresenters(),
+      logger,
+      streaming: true,
+      summarise: (input) => foldIntoSummary({ llm, model: 'm', ...input }),
+      actionRate: createActionRate({ perMinute: 1 }),
+    });
+    const table = tables.of(CHANNEL);
+    await table.start({ guildId: GUILD, premise: 'Pirates', tone: 'grim', startedBy: 'gm' });
+    await table.idle();
+    const action = (id: string, text: string) => ({ id, playerId: 'p1', playerName: 'Alice', text, source: 'message' as const });
+    // Too long: refused before the rate is asked, so it costs nothing of it.
+    expect((await table.submit(action('a0', 'x'.repeat(5000)))).status).toBe('too_long');
+    expect((await table.submit(action('a1', 'I climb the mast'))).status).toMatch(/^(started|queued)$/);
+    const fast = await table.submit(action('a2', 'I jump'));
+    expect(fast).toMatchObject({ status: 'too_fast', perMinute: 1 });
+    if (fast.status === 'too_fast') expect(fast.retryAt.getTime() - Date.now()).toBeGreaterThan(55_000);
+    await table.idle();
+    expect(fake.requests.filter((request) => phaseOf(request) === 'narrative').at(-1)?.messages[1]?.content).not.toContain('I jump');
+  });
+});

@@ -1,0 +1,170 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dmResponder, phaseOf, type DmPhase } from '../support/dm-script.ts';
+import type { MessageSnapshot } from '../support/discord-emulator/index.ts';
+import { reply, type RecordedRequest, type Reply } from '../support/fake-openai.ts';
+import { createGate, type Gate } from '../support/gate.ts';
+import { announced, refusedRequests, startBotWorld, waitForOptions, type BotWorld } from './bot-world.ts';
+
+// Every accepted action reaches the table whatever happens to the DM's messages: a moderator deleting the message
+// being written, or the bot losing its right to write in the channel mid-turn; and a failed turn can be tried again
+// by a button. The real discord.js client against the
+// emulator (which answers 10008 and 50013 as Discord does), the fake model held by the test.
+
+const CHANNELS = ['purge-room', 'locked-room', 'retry-room'];
+const HELD_TEXT = 'The rope bridge sways over the chasm while the wind howls and the planks creak under every careful step.';
+
+let world: BotWorld;
+const special: { channel: string; phase: DmPhase; reply: Reply; used: boolean }[] = [];
+
+function premiseOf(channel: string): string {
+  return `The adventure of the ${channel}`;
+}
+
+function channelOf(request: RecordedRequest): string {
+  const prompt = request.messages[1]?.content ?? '';
+  return CHANNELS.find((channel) => prompt.includes(`Premise: ${premiseOf(channel)}`)) ?? '';
+}
+
+function holdNextNarrative(channel: string): Gate {
+  const gate = createGate();
+  special.push({ channel, phase: 'narrative', reply: reply.text(HELD_TEXT, { chunkDelayMs: 5, hold: { until: gate.until, afterChunks: 6 } }), used: false });
+  return gate;
+}
+
+/** How many narrative requests carried this action's text: each accepted action must be answered exactly once. */
+function timesAnswered(channel: string, action: string): number {
+  return world.openai.requests.filter(
+    (request) =>
+      phaseOf(request) === 'narrative' &&
+      channelOf(request) === channel &&
+      request.messages.some((message) => (message.content.split("## This turn's actions")[1] ?? '').includes(`"${action}"`)),
+  ).length;
+}
+
+function turnMessages(channel: string): MessageSnapshot[] {
+  return world.botMessages(channel).filter((message) => message.interactionId === null);
+}
+
+async function startCampaign(channel: string): Promise<void> {
+  await world.discord.slashCommand({ channel, user: 'gm', name: 'gm', subcommand: 'start', options: { premise: premiseOf(channel) } }).reply(announced);
+  await waitForOptions(world, channel);
+}
+
+beforeAll(async () => {
+  const defaults = dmResponder();
+  world = await startBotWorld({ channels: CHANNELS });
+  world.openai.respondWith((request) => {
+    const found = special.find((entry) => !entry.used && entry.phase === phaseOf(request) && entry.channel === channelOf(request));
+    if (found === undefined) return defaults(request);
+    found.used = true;
+    return found.reply;
+  });
+});
+
+afterAll(async () => {
+  await world.close();
+});
+
+describe('turn delivery when Discord takes a message or the channel away', () => {
+  it('a turn whose message a moderator deletes goes on in a new message that says so, and ends with its buttons', async () => {
+    const channel = 'purge-room';
+    await startCampaign(channel);
+    const gate = holdNextNarrative(channel);
+    world.discord.userMessage({ channel, user: 'alice', content: 'I cross the rope bridge slowly' });
+    const partial = await world.discord.waitFor(
+      () => turnMessages(channel).find((message) => message.content.startsWith('The rope bridge') && message.buttons.length === 0),
+      { description: 'the turn streaming' },
+    );
+    world.discord.deleteMessage(partial.id);
+    gate.open();
+
+    const ended = await waitForOptions(world, channel, 1);
+    expect(ended.id).not.toBe(partial.id);
+    expect(ended.content).toMatch(/^-# \*\(the DM's earlier message was removed; the turn goes on here\)\*\nThe rope bridge sways over the chasm/u);
+    expect(ended.content).not.toContain('the DM is writing');
+    expect(timesAnswered(channel, 'I cross the rope bridge slowly')).toBe(1);
+    // A click on the new buttons plays the next turn: the table did not lose track of them.
+    const button = ended.buttons[0];
+    // Clicked the moment the buttons appear, while the turn is still being recorded: the click counts.
+    world.discord.clickButton({ channel, user: 'alice', messageId: ended.id, customId: button?.customId ?? '' });
+    await world.discord.waitFor(
+      () => turnMessages(channel).find((message) => message.id !== ended.id && message.createdAt > ended.createdAt && message.buttons.some((option) => !option.disabled)),
+      { description: 'the next turn, started by the click', timeoutMs: 20_000 },
+    );
+    expect(refusedRequests(world)).toEqual([]);
+  });
+
+  it('a failed turn offers "Try again": a double press runs its kept actions in exactly one turn', async () => {
+    const channel = 'retry-room';
+    await startCampaign(channel);
+    // The stream and its non-streamed fallback both fail.
+    for (let attempt = 0; attempt < 2; attempt += 1) special.push({ channel, phase: 'narrative', reply: reply.serverError(), used: false });
+    world.discord.userMessage({ channel, user: 'carol', content: 'I light the beacon on the tower' });
+    const failed = await world.discord.waitFor(
+      () => turnMessages(channel).find((message) => message.content.includes('could not be reached') && message.buttons.length === 1),
+      { description: 'the failed turn with its Try again button' },
+    );
+    expect(failed.content).toMatch(/\*\(interrupted — the DM's model could not be reached; your actions are kept[^)]*\)\*$/u);
+    expect(failed.buttons[0]?.label).toBe('Try again');
+    const customId = failed.buttons[0]?.customId ?? '';
+    const first = world.discord.clickButton({ channel, user: 'alice', messageId: failed.id, customId });
+    const second = world.discord.clickButton({ channel, user: 'bob', messageId: failed.id, customId });
+    const [firstView, secondView] = await Promise.all([first.acknowledged(), second.acknowledged()]);
+    // One press is told the DM is on it; the other is announced to the table, once.
+    expect([firstView, secondView].filter((view) => view.original?.content === 'The DM is already on it.')).toHaveLength(1);
+    await world.discord.waitFor(() => world.botMessages(channel).find((message) => message.content.includes('asks the DM to try again')), {
+      description: 'the retry announced',
+    });
+    await world.discord.waitFor(
+      () => turnMessages(channel).find((message) => message.createdAt > failed.createdAt && message.buttons.some((button) => !button.disabled)),
+      { description: 'the turn played again', timeoutMs: 20_000 },
+    );
+    await world.bot.tables.of(world.discord.channels[channel]?.id ?? '').idle();
+    // Asked of the model by the failed attempt (stream and fallback), then by the one retry.
+    expect(timesAnswered(channel, 'I light the beacon on the tower')).toBe(3);
+    expect(world.discord.messages(channel).find((message) => message.id === failed.id)?.buttons).toEqual([]);
+    expect(world.botMessages(channel).filter((message) => message.content.includes('asks the DM to try again'))).toHaveLength(1);
+  });
+
+  it('a channel the DM may no longer write in holds the table; the turn is shown again in full and kept actions answered once it can', async () => {
+    const channel = 'locked-room';
+    await startCampaign(channel);
+    const gate = holdNextNarrative(channel);
+    world.discord.userMessage({ channel, user: 'alice', content: 'I pick the lock of the iron door' });
+    await world.discord.waitFor(() => turnMessages(channel).find((message) => message.content.startsWith('The rope bridge') && message.buttons.length === 0), {
+      description: 'the turn streaming',
+    });
+    world.discord.denyBotPermissions(channel);
+    gate.open();
+    await world.bot.tables.of(world.discord.channels[channel]?.id ?? '').idle();
+
+    // Held: no buttons anywhere, and a player acting meanwhile is told their action is kept.
+    expect(turnMessages(channel).at(-1)?.buttons.every((button) => button.disabled)).toBe(true);
+    const act = world.discord.slashCommand({ channel, user: 'bob', name: 'act', options: { action: 'I keep watch on the stairs' } });
+    const answer = await act.reply();
+    expect(answer.original?.content).toContain('The DM cannot write in this channel right now; your action is kept');
+
+    // The GM's resume while Discord still refuses says why, privately.
+    const refused = await world.discord.slashCommand({ channel, user: 'gm', name: 'gm', subcommand: 'resume' }).reply();
+    expect(refused.original?.content).toContain('Discord still does not let me write in this channel');
+
+    world.discord.restoreBotPermissions(channel);
+    const notice = await world.discord.waitFor(() => turnMessages(channel).find((message) => message.content.includes('The DM can write in this channel again')), {
+      description: 'the notice that play goes on',
+    });
+    expect(notice).toBeDefined();
+    // The turn players did not see whole is shown again, with its buttons; then Bob's kept action is answered.
+    const shownAgain = await world.discord.waitFor(
+      () => turnMessages(channel).find((message) => message.createdAt >= notice.createdAt && message.content.startsWith('The rope bridge sways') && message.buttons.length > 0),
+      { description: 'the turn shown again', timeoutMs: 20_000 },
+    );
+    expect(shownAgain.content).not.toContain('the DM is writing');
+    await world.discord.waitFor(() => (timesAnswered(channel, 'I keep watch on the stairs') === 1 ? true : undefined), { description: "Bob's action answered" });
+    await world.bot.tables.of(world.discord.channels[channel]?.id ?? '').idle();
+    expect(timesAnswered(channel, 'I pick the lock of the iron door')).toBe(1);
+    expect(timesAnswered(channel, 'I keep watch on the stairs')).toBe(1);
+    const last = turnMessages(channel).at(-1);
+    expect(last?.buttons.some((button) => !button.disabled)).toBe(true);
+    expect(refusedRequests(world).filter((request) => request.status === 400)).toEqual([]);
+  });
+});

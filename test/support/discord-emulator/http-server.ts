@@ -85,7 +85,13 @@ function handle(
   routeRequest.params = match.params;
 
   const forced = takeForcedFailure(state.forcedFailures, routeRequest.method, match.route.template);
-  if (forced) throw forced;
+  if (forced) {
+    // The log still says what the failed request aimed at, as a handler would have noted it.
+    const { channelId, messageId } = match.params;
+    if (channelId !== undefined) routeRequest.notes.channelId = channelId;
+    if (messageId !== undefined) routeRequest.notes.messageId = messageId;
+    throw forced;
+  }
   if (match.route.authenticated && request.headers.authorization !== `Bot ${state.options.token}`) throw discordError('unauthorized');
 
   const result = match.route.handle(routeRequest);

@@ -91,7 +91,7 @@ describe('discord emulator: login and channel messages', () => {
     await expect(channel.send('x'.repeat(2000))).resolves.toBeDefined();
   });
 
-  it('answers 10008 for a message deleted meanwhile and 50013 in a channel without permission', async () => {
+  it('answers 10008 for a message deleted meanwhile, 50013 for a send without permission, 50001 in a hidden channel', async () => {
     const client = await startClient(discord);
     clients.push(client);
     const channel = client.channels.cache.get(discord.channels.tavern!.id);
@@ -101,8 +101,14 @@ describe('discord emulator: login and channel messages', () => {
     discord.deleteMessage(message.id);
     await expect(message.edit('…continued')).rejects.toMatchObject({ code: 10008, status: 404 });
 
+    const kept = await channel.send('A message from before the permission change');
     discord.denyBotPermissions('tavern');
     await expect(channel.send('anyone?')).rejects.toMatchObject({ code: 50013, status: 403 });
+    // As on Discord, Send Messages gates new messages only: the bot's own messages can still be edited.
+    await expect(kept.edit('edited without Send Messages')).resolves.toBeDefined();
+    discord.denyBotPermissions('tavern', { hide: true });
+    await expect(kept.edit('edited without View Channel')).rejects.toMatchObject({ code: 50001, status: 403 });
+    await expect(channel.send('anyone?')).rejects.toMatchObject({ code: 50001, status: 403 });
     // The CHANNEL_UPDATE reached the client: discord.js can tell before it tries.
     const guildChannel = client.guilds.cache.get(discord.guild.id)?.channels.cache.get(channel.id);
     await discord.waitFor(() => guildChannel?.permissionsFor(client.user)?.has('SendMessages') === false);

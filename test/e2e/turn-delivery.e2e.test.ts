@@ -10,7 +10,7 @@ import { announced, refusedRequests, startBotWorld, waitForOptions, type BotWorl
 // by a button. The real discord.js client against the
 // emulator (which answers 10008 and 50013 as Discord does), the fake model held by the test.
 
-const CHANNELS = ['purge-room', 'locked-room', 'retry-room'];
+const CHANNELS = ['purge-room', 'locked-room', 'muted-room', 'retry-room'];
 const HELD_TEXT = 'The rope bridge sways over the chasm while the wind howls and the planks creak under every careful step.';
 
 let world: BotWorld;
@@ -94,6 +94,38 @@ describe('turn delivery when Discord takes a message or the channel away', () =>
     expect(refusedRequests(world)).toEqual([]);
   });
 
+  it('without Send Messages a turn still ends in its own message; the next one waits, held, until the DM may post again', async () => {
+    const channel = 'muted-room';
+    await startCampaign(channel);
+    const gate = holdNextNarrative(channel);
+    world.discord.userMessage({ channel, user: 'alice', content: 'I ring the temple bell' });
+    await world.discord.waitFor(() => turnMessages(channel).find((message) => message.content.startsWith('The rope bridge') && message.buttons.length === 0), {
+      description: 'the turn streaming',
+    });
+    world.discord.denyBotPermissions(channel);
+    gate.open();
+    // Edits of its own message still work on Discord: the turn ends where it began, with its buttons.
+    const ended = await waitForOptions(world, channel, 1);
+    expect(ended.content).toMatch(/^The rope bridge sways over the chasm/u);
+    expect(timesAnswered(channel, 'I ring the temple bell')).toBe(1);
+
+    // The next turn needs a new message: Discord refuses it, the table holds, and the model's answer is kept.
+    world.discord.userMessage({ channel, user: 'bob', content: 'I search the altar' });
+    const tableId = world.discord.channels[channel]?.id ?? '';
+    await world.discord.waitFor(() => (timesAnswered(channel, 'I search the altar') === 1 ? true : undefined), { description: "Bob's turn asked of the model" });
+    await world.bot.tables.of(tableId).idle();
+    expect((await world.bot.store.getCampaign(tableId))?.held).toMatchObject({ reason: 'channel_unwritable' });
+    expect(turnMessages(channel).at(-1)?.id).toBe(ended.id);
+    world.discord.restoreBotPermissions(channel);
+    const shown = await world.discord.waitFor(
+      () => turnMessages(channel).find((message) => message.createdAt > ended.createdAt && message.buttons.some((button) => !button.disabled)),
+      { description: "Bob's turn shown once the DM may post", timeoutMs: 20_000 },
+    );
+    expect(shown.content).not.toContain('the DM is writing');
+    expect(turnMessages(channel).some((message) => message.content.includes('The DM can write in this channel again'))).toBe(true);
+    expect(timesAnswered(channel, 'I search the altar')).toBe(1);
+  });
+
   it('a failed turn offers "Try again": a double press runs its kept actions in exactly one turn', async () => {
     const channel = 'retry-room';
     await startCampaign(channel);
@@ -126,7 +158,7 @@ describe('turn delivery when Discord takes a message or the channel away', () =>
     expect(world.botMessages(channel).filter((message) => message.content.includes('asks the DM to try again'))).toHaveLength(1);
   });
 
-  it('a channel the DM may no longer write in holds the table; the turn is shown again in full and kept actions answered once it can', async () => {
+  it('a channel taken from the DM mid-turn holds the table; the turn is shown again in full and kept actions answered once it can', async () => {
     const channel = 'locked-room';
     await startCampaign(channel);
     const gate = holdNextNarrative(channel);
@@ -134,7 +166,8 @@ describe('turn delivery when Discord takes a message or the channel away', () =>
     await world.discord.waitFor(() => turnMessages(channel).find((message) => message.content.startsWith('The rope bridge') && message.buttons.length === 0), {
       description: 'the turn streaming',
     });
-    world.discord.denyBotPermissions(channel);
+    // The channel is taken from the bot (View Channel gone): even its own message can no longer be edited.
+    world.discord.denyBotPermissions(channel, { hide: true });
     gate.open();
     await world.bot.tables.of(world.discord.channels[channel]?.id ?? '').idle();
 

@@ -62,7 +62,7 @@ export type DiscordEmulator = {
   commands(guildId?: string | null): APIApplicationCommand[];
 
   failNext(failure: ForcedFailure): void;
-  denyBotPermissions(channel: ChannelReference): void;
+  denyBotPermissions(channel: ChannelReference, options?: { hide?: boolean }): void;
   restoreBotPermissions(channel: ChannelReference): void;
   closeGateway(code?: number, options?: GatewayCloseOptions): Promise<void>;
   gatewaySessions(): GatewaySessionInfo[];

@@ -5,6 +5,7 @@ import {
   InteractionType,
   MessageFlags,
   MessageType,
+  PermissionFlagsBits,
   type APIApplicationCommand,
 } from 'discord-api-types/v10';
 import type { Gateway } from './gateway/gateway-server.ts';
@@ -174,11 +175,13 @@ export function createTestActions(state: EmulatorState, gateway: Gateway, waitFo
     },
 
     // Takes the bot's right to write in a channel away (as a server admin would), and tells the bot through
-    // CHANNEL_UPDATE; sends, edits, deletes and typing there then fail with 50013.
-    denyBotPermissions(reference: ChannelReference): void {
+    // CHANNEL_UPDATE. Sends and typing there then fail with 50013; the bot's own messages can still be edited and
+    // deleted, as on Discord. With `hide`, View Channel goes too: every request there fails with 50001.
+    denyBotPermissions(reference: ChannelReference, options: { hide?: boolean } = {}): void {
       const channel = findChannel(world, reference);
       channel.overwrites = channel.overwrites.filter((overwrite) => overwrite.id !== world.bot.id);
-      channel.overwrites.push({ id: world.bot.id, type: 1, allow: 0n, deny: channelWritePermissions });
+      const deny = options.hide === true ? channelWritePermissions | PermissionFlagsBits.ViewChannel : channelWritePermissions;
+      channel.overwrites.push({ id: world.bot.id, type: 1, allow: 0n, deny });
       gateway.dispatch(GatewayDispatchEvents.ChannelUpdate, (session) =>
         (session.intents & GatewayIntentBits.Guilds) === 0 ? null : toApiChannel(world, channel),
       );

@@ -10,7 +10,7 @@ import { bucketHashes } from '../rate-limits.ts';
 import { routeTemplates } from '../route-templates.ts';
 import type { Route, RouteRequest } from '../router.ts';
 import type { EmulatorState } from '../state.ts';
-import { enforceBucket, requireBotPermission, requireChannel, requireChannelMessage, sendMessages } from './route-guards.ts';
+import { enforceBucket, manageOwnMessages, requireBotPermission, requireChannel, requireChannelMessage, sendMessages } from './route-guards.ts';
 
 export function channelMessageRoutes(state: EmulatorState, gateway: Gateway): Route[] {
   // Sends, edits and deletes of one channel count against one bucket, as discord.js also assumes (notes A.2).
@@ -73,6 +73,7 @@ export function channelMessageRoutes(state: EmulatorState, gateway: Gateway): Ro
       authenticated: true,
       handle(request) {
         const channel = requireChannel(state, request);
+        requireBotPermission(state, channel, PermissionFlagsBits.ViewChannel | PermissionFlagsBits.ReadMessageHistory);
         return { status: 200, body: readable(requireChannelMessage(state, request, channel)) };
       },
     },
@@ -83,7 +84,7 @@ export function channelMessageRoutes(state: EmulatorState, gateway: Gateway): Ro
       handle(request) {
         const channel = requireChannel(state, request);
         channelBucket(request, channel.id);
-        requireBotPermission(state, channel, sendMessages);
+        requireBotPermission(state, channel, manageOwnMessages);
         const message = requireChannelMessage(state, request, channel);
         editMessage(state, gateway, message, asRecord(request.body), request.files);
         return { status: 200, body: state.messages.toApi(message) };
@@ -96,7 +97,7 @@ export function channelMessageRoutes(state: EmulatorState, gateway: Gateway): Ro
       handle(request) {
         const channel = requireChannel(state, request);
         channelBucket(request, channel.id);
-        requireBotPermission(state, channel, sendMessages);
+        requireBotPermission(state, channel, manageOwnMessages);
         const message = requireChannelMessage(state, request, channel);
         if (message.authorId !== state.world.bot.id) requireBotPermission(state, channel, PermissionFlagsBits.ManageMessages);
         deleteMessage(state, gateway, message);

@@ -21,13 +21,18 @@ export function requireChannel(state: EmulatorState, request: RouteRequest): Wor
   return channel;
 }
 
+// A channel the bot cannot see answers 50001 Missing Access whatever was asked; a missing permission there, 50013.
 export function requireBotPermission(state: EmulatorState, channel: WorldChannel, permission: bigint): void {
-  if ((memberChannelPermissions(state.world, state.world.bot.id, channel) & permission) !== permission) {
-    throw discordError('missingPermissions');
-  }
+  const granted = memberChannelPermissions(state.world, state.world.bot.id, channel);
+  if ((granted & PermissionFlagsBits.ViewChannel) === 0n) throw discordError('missingAccess');
+  if ((granted & permission) !== permission) throw discordError('missingPermissions');
 }
 
 export const sendMessages = PermissionFlagsBits.ViewChannel | PermissionFlagsBits.SendMessages;
+
+// As on Discord, Send Messages gates new messages only: the bot still edits and deletes its own messages without it;
+// only losing View Channel takes those away.
+export const manageOwnMessages = PermissionFlagsBits.ViewChannel;
 
 // Consumes one request of the bucket; its headers go on the answer whatever it is, as on Discord.
 export function enforceBucket(

@@ -96,10 +96,10 @@ describe('refusals of a flooding player', () => {
     const postsBefore = channelPosts().length;
     const messagesBefore = world.botMessages('tavern').length;
 
-    // 30 messages at once: 10 fill the next turn's batch, 20 are refused.
+    // 30 messages at once: 5 (a player's share of the waiting places) are kept, 25 refused.
     for (let index = 1; index <= 30; index += 1) say('alice', `I try trick number ${index}`);
-    // Another player refused in the same turn gets their own notice, once.
-    for (let index = 1; index <= 3; index += 1) say('bob', `I shout warning ${index}`);
+    // The flood left room for another player: Bob's first 5 are kept; his sixth is refused, with his own notice, once.
+    for (let index = 1; index <= 6; index += 1) say('bob', `I shout warning ${index}`);
     // Carol's refusal comes after every other message: once her notice is shown, all the others have been answered.
     say('carol', 'I look for another way out');
     await world.discord.waitFor(() => noticesFor('Carol').length === 1, { timeoutMs: 15_000, description: "Carol's notice" });
@@ -112,22 +112,28 @@ describe('refusals of a flooding player', () => {
     expect(world.botMessages('tavern').length - messagesBefore).toBe(3);
     expect(world.bot.tables.of(tavernId).isBusy()).toBe(true);
     const waiting = await world.bot.store.getWaiting(tavernId);
-    expect(waiting.map((action) => action.text)).toEqual(Array.from({ length: 10 }, (_, index) => `I try trick number ${index + 1}`));
+    expect(waiting.map((action) => action.text)).toEqual([
+      ...Array.from({ length: 5 }, (_, index) => `I try trick number ${index + 1}`),
+      ...Array.from({ length: 5 }, (_, index) => `I shout warning ${index + 1}`),
+    ]);
 
-    // The held turn ends; the next one answers Alice's first ten actions (the held turn had taken only Carol's).
+    // The held turn ends; the next one answers Alice's and Bob's kept actions (the held turn had taken only Carol's).
     const turn3 = createGate();
     holds.set(3, turn3);
     turn2.open();
     await waitForHeldTurn(3, held);
     expect(actionsOf(narrativeRequests()[1])).toEqual(['- Carol: I light a torch']);
-    expect(actionsOf(narrativeRequests()[2])).toEqual(Array.from({ length: 10 }, (_, index) => `- Alice: I try trick number ${index + 1}`));
+    expect(actionsOf(narrativeRequests()[2])).toEqual([
+      ...Array.from({ length: 5 }, (_, index) => `- Alice: I try trick number ${index + 1}`),
+      ...Array.from({ length: 5 }, (_, index) => `- Bob: I shout warning ${index + 1}`),
+    ]);
   });
 
   it('posts a notice again once the table has started a new turn', async () => {
     const postsBefore = channelPosts().length;
-    // The batch of the turn after is empty again: ten are taken, the rest refused, with one new notice each.
+    // The batch of the turn after is empty again: five of each are kept, the rest refused, with one new notice each.
     for (let index = 1; index <= 14; index += 1) say('alice', `I try again, move ${index}`);
-    say('bob', 'I shout once more');
+    for (let index = 1; index <= 6; index += 1) say('bob', `I shout once more, ${index}`);
     await world.discord.waitFor(() => noticesFor('Bob').length === 2, { timeoutMs: 15_000, description: "Bob's second notice" });
     expect(noticesFor('Alice')).toHaveLength(2);
     expect(notices()).toHaveLength(5);
@@ -135,7 +141,10 @@ describe('refusals of a flooding player', () => {
 
     holds.get(3)?.open();
     await world.discord.waitFor(() => narrativeRequests().length === 4, { timeoutMs: 15_000, description: 'the turn after' });
-    expect(actionsOf(narrativeRequests()[3])).toEqual(Array.from({ length: 10 }, (_, index) => `- Alice: I try again, move ${index + 1}`));
+    expect(actionsOf(narrativeRequests()[3])).toEqual([
+      ...Array.from({ length: 5 }, (_, index) => `- Alice: I try again, move ${index + 1}`),
+      ...Array.from({ length: 5 }, (_, index) => `- Bob: I shout once more, ${index + 1}`),
+    ]);
     await world.bot.tables.of(tavernId).idle();
     // Nothing was posted late.
     expect(notices()).toHaveLength(5);

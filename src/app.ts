@@ -61,7 +61,7 @@ export async function startBot(config: Config, logger: Logger): Promise<RunningB
     const counted = countingCompletions(llm, (usage) => void spending.recordSummary({ channelId, model: summaryModel, usage }));
     return foldIntoSummary({ llm: counted, model: summaryModel, ...input });
   };
-  const tables = createTables({ store, orchestrator, presenters, logger, streaming: config.streaming, summarise, spending, actionRate });
+  const tables = createTables({ store, orchestrator, presenters, logger, streaming: config.streaming, summarise, spending, actionRate, recapAfterMs: config.recapAfterMs });
 
   const routeInteraction = createInteractionRouter({
     commands,

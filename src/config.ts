@@ -110,6 +110,12 @@ const environmentSchema = z.object({
   DAILY_TOKENS_PER_GUILD: wholeNumber('tokens', 0),
   DAILY_TOKENS_PER_CHANNEL: wholeNumber('tokens', 0),
   ACTIONS_PER_MINUTE_PER_PLAYER: wholeNumber('actions', 6),
+  // Hours, not milliseconds: operators think of a table's absence in hours; fractions are allowed (0.5 is half an hour).
+  RECAP_AFTER_HOURS: z.coerce
+    .number({ error: 'expected a number of hours (0: never)' })
+    .min(0, 'expected 0 (never) or more hours')
+    .max(24 * 365, 'expected at most a year of hours')
+    .default(6),
   LLM_PRICES: z
     .string()
     .default('')
@@ -153,6 +159,8 @@ export type Config = {
   budgets: Budgets;
   /** Dollars per million tokens by model, for the estimated cost in /gm budget; a model not listed is not priced. */
   prices: ReadonlyMap<string, ModelPrice>;
+  /** After this long without a delivered turn, the next turn opens with a short "previously…"; 0: never. */
+  recapAfterMs: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 };
 
@@ -217,6 +225,7 @@ export function parseConfig(rawEnvironment: Record<string, string | undefined>):
         actionsPerMinutePerPlayer: environmentValues.ACTIONS_PER_MINUTE_PER_PLAYER,
       },
       prices: environmentValues.LLM_PRICES,
+      recapAfterMs: Math.round(environmentValues.RECAP_AFTER_HOURS * 60 * 60 * 1000),
       logLevel: environmentValues.LOG_LEVEL,
     },
   };

@@ -6,9 +6,11 @@ import { createKeyv } from './create-keyv.ts';
 import type { StoreConnection } from './create-keyv.ts';
 import {
   campaignSchema,
+  characterSheetsSchema,
   optionSetSchema,
   recentTurnsSchema,
   spendingRecordSchema,
+  storedRollsSchema,
   storedSceneSchema,
   storedTurnSchema,
   tablesIndexSchema,
@@ -18,12 +20,14 @@ import {
 import {
   campaignKey,
   channelUsageKey,
+  charactersKey,
   guildUsageKey,
   logEntryKey,
   OPTION_SET_TTL_MS,
   optionSetKey,
   RECENT_TURNS_KEPT,
   recentTurnsKey,
+  rollsKey,
   sceneKey,
   SNAPSHOTS_KEPT,
   spendingKey,
@@ -121,6 +125,15 @@ function buildCampaignStore(connection: StoreConnection, logger: Logger): Campai
       if (actions.length === 0) await keyv.delete(waitingKey(channelId));
       else await write(waitingKey(channelId), actions);
     },
+
+    getRolls: async (channelId) => (await read(rollsKey(channelId), storedRollsSchema)) ?? [],
+    saveRolls: async (channelId, rolls) => {
+      if (rolls.length === 0) await keyv.delete(rollsKey(channelId));
+      else await write(rollsKey(channelId), rolls);
+    },
+
+    getCharacters: async (campaignId) => (await read(charactersKey(campaignId), characterSheetsSchema)) ?? {},
+    saveCharacters: (campaignId, sheets) => write(charactersKey(campaignId), sheets),
 
     getOptionSet: (turnId) => read(optionSetKey(turnId), optionSetSchema),
     saveOptionSet: (optionSet) => write(optionSetKey(optionSet.turnId), optionSet, OPTION_SET_TTL_MS),

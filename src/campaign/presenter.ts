@@ -34,6 +34,9 @@ export class TurnNotShownError extends Error {
   }
 }
 
+/** All the table sees of a turn withdrawn with the X-card: nothing of it, and nothing of who tapped it. */
+export const WITHDRAWN_TEXT = '*The scene shifts.*';
+
 export type PresenterFactory = {
   /** `streaming: false`: the turn is shown when it is complete, not as it is written. */
   create(input: { channelId: string; turnId: string; streaming: boolean; onMessageCreated: (messageId: string) => void }): TurnPresenter;
@@ -43,6 +46,11 @@ export type PresenterFactory = {
   restoreOptions(optionSet: OptionSet): void;
   /** Puts a short note under the last of a turn's messages and removes its buttons (interrupted, undone, replaced). */
   markMessages(input: { channelId: string; messageIds: string[]; note: string }): Promise<void>;
+  /**
+   * The X-card: a withdrawn turn's messages keep nothing readable. The first shows one line (WITHDRAWN_TEXT) and no
+   * buttons; the others are deleted.
+   */
+  withdrawMessages(input: { channelId: string; messageIds: string[] }): Promise<void>;
   /** Posts text as the DM (a GM's narration), split across messages where it must be; resolves with their ids. */
   post(channelId: string, text: string): Promise<{ messageIds: string[] }>;
   /** A short notice in the channel (not part of a turn). */

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { sceneMetadataSchema } from '../dm/events.ts';
-import type { PartyMember, PlayerAction, TurnUsage } from '../dm/types.ts';
+import type { CharacterSheet, PartyMember, PlayerAction, TurnUsage } from '../dm/types.ts';
 import type { TokenUsage } from '../llm/types.ts';
 import type { SpendingLine, SpendingRecord } from './spending.ts';
-import type { Campaign, OptionSet, StoredScene, StoredTurn, TableReference, TableSettings, TurnSnapshot, UsageTotals } from './types.ts';
+import type { Campaign, OptionSet, StoredRoll, StoredScene, StoredTurn, TableReference, TableSettings, TurnSnapshot, UsageTotals } from './types.ts';
 
 // Every value read from the store goes through one of these: the store outlives deployments, so a value
 // written by an older version (or by hand) must read as absent, never as a half-typed object. Fields added after
@@ -154,3 +154,31 @@ export const optionSetSchema = z.object({
 }) satisfies z.ZodType<OptionSet>;
 
 export const tablesIndexSchema = z.array(z.object({ channelId: z.string(), guildId: z.string() }) satisfies z.ZodType<TableReference>);
+
+export const storedRollsSchema = z.array(
+  z.object({
+    id: z.string(),
+    campaignId: z.string(),
+    playerId: z.string(),
+    playerName: z.string(),
+    characterName: z.string().optional(),
+    expression: z.string(),
+    rolls: z.string(),
+    total: z.number(),
+    reason: z.string().default(''),
+    rolledAt: z.string(),
+  }) satisfies z.ZodType<StoredRoll, unknown>,
+);
+
+const modifierSchema = z.number().int().min(-5).max(10).optional();
+
+const characterSheetSchema = z.object({
+  name: z.string(),
+  concept: z.string().default(''),
+  description: z.string().default(''),
+  modifiers: z
+    .object({ STR: modifierSchema, DEX: modifierSchema, CON: modifierSchema, INT: modifierSchema, WIS: modifierSchema, CHA: modifierSchema })
+    .default({}),
+}) satisfies z.ZodType<CharacterSheet, unknown>;
+
+export const characterSheetsSchema = z.record(z.string(), characterSheetSchema);

@@ -60,6 +60,19 @@ export function waitingKey(channelId: string): string {
   return `${prefix}:waiting:${channelId}`;
 }
 
+/** Dice rolled in the channel and not yet reported by a delivered turn: one small list, bounded by the table. */
+export function rollsKey(channelId: string): string {
+  return `${prefix}:rolls:${channelId}`;
+}
+
+/** At most this many rolls wait for the next turn; older ones are dropped, so a dice-happy table keeps a small prompt. */
+export const ROLLS_KEPT = 12;
+
+/** The campaign's character sheets: per campaign, so a new `/gm start` begins without the old sheets. */
+export function charactersKey(campaignId: string): string {
+  return `${prefix}:characters:${campaignId}`;
+}
+
 /** One entry of a campaign's log (for the export): one small key per delivered turn, so a turn never rewrites the log. */
 export function logEntryKey(campaignId: string, index: number): string {
   return `${prefix}:log:${campaignId}:${index}`;

@@ -1,4 +1,4 @@
-import type { PlayerAction, SceneMetadata } from '../dm/types.ts';
+import type { CharacterSheet, PlayerAction, SceneMetadata } from '../dm/types.ts';
 import type { SpendingScope } from './spending.ts';
 import type { Campaign, StoredTurn, TableSettings } from './types.ts';
 
@@ -57,6 +57,9 @@ export type RerollOutcome = { status: 'rerolling'; turn: StoredTurn } | RewindRe
 
 export type UndoOutcome = { status: 'undone'; turns: StoredTurn[] } | RewindRefusal;
 
+/** The X-card. `busy`: a GM narration is being posted; try again in a moment. */
+export type WithdrawOutcome = { status: 'withdrawn' } | { status: 'nothing_to_withdraw' } | { status: 'busy' } | NoCampaign;
+
 export type RetryOutcome =
   | { status: 'retrying' }
   /** A turn runs already (a second press of the same button, or a new action was faster). */
@@ -71,3 +74,14 @@ export type NarrateOutcome = { status: 'posted'; messageIds: string[] } | NoCamp
 export type SceneOutcome = { status: 'edited'; scene: SceneMetadata } | NoCampaign;
 
 export type ConfigureOutcome = { status: 'configured'; settings: TableSettings } | NoCampaign;
+
+export type RollOutcome =
+  /** `recorded`: the channel has a campaign, so the next turn's DM is told of the roll. */
+  | { status: 'rolled'; rolls: string; total: number; recorded: boolean; characterName: string | null }
+  /** Nothing was recorded: the roll could not be made as asked (`problem` says why, for the roller). */
+  | { status: 'refused'; problem: string };
+
+export type CharacterOutcome =
+  | { status: 'saved'; sheet: CharacterSheet; created: boolean }
+  | { status: 'invalid'; problem: string }
+  | NoCampaign;

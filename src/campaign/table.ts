@@ -13,7 +13,11 @@ import { TurnNotShownError, type PresenterFactory, type TurnPresenter } from './
 import type { SpendingLedger } from './spending-ledger.ts';
 import { createTableRecords } from './table-records.ts';
 import { applySceneEdits, emptyScene } from './scene-edits.ts';
+import { applySheetChanges, describeModifiers, type SheetChanges } from './character-sheet.ts';
+import { rollExpression, type CheckedExpression } from './dice.ts';
+import { ROLLS_KEPT } from './store-keys.ts';
 import type {
+  CharacterOutcome,
   ConfigureOutcome,
   EndOutcome,
   NarrateOutcome,
@@ -21,6 +25,8 @@ import type {
   RerollOutcome,
   ResumeOutcome,
   RetryOutcome,
+  RollOutcome,
+  WithdrawOutcome,
   SceneOutcome,
   StartOutcome,
   StopOutcome,
@@ -28,19 +34,31 @@ import type {
   UndoOutcome,
 } from './table-outcomes.ts';
 import { newTurn } from './new-turn.ts';
+import { opensWithPreviously } from './recap-gap.ts';
 import { createCampaignId } from './turn-id.ts';
 import { campaignBefore, takeSnapshot } from './turn-snapshot.ts';
-import type { Campaign, CampaignStore, SceneEdits, StoredTurn, TableHold, TableSettings, TurnSnapshot, TurnStatus } from './types.ts';
+import type {
+  Campaign,
+  CampaignStore,
+  CharacterSheets,
+  SceneEdits,
+  StoredRoll,
+  StoredTurn,
+  TableHold,
+  TableSettings,
+  TurnSnapshot,
+  TurnStatus,
+} from './types.ts';
 
 // The owner of one channel's campaign: the table. A table's whole life is here; docs/architecture.md draws it.
 //
-// Who writes. Every change of the channel's records (campaign, scene, turns, waiting actions, option sets, log) is a
-// task on this table's one queue (`serialise`), run one after another in arrival order: player actions, the start and
-// the delivery of a turn, its scene metadata, summary folds, every GM command, recovery. A task reads what it needs
-// (the small records through the table's write-through cache, table-records.ts) and writes it back before the next
-// task starts; no record is held across a model call. The one write outside the queue is a turn's message ids as its
-// messages appear: chained after the turn's own record, and awaited by every later write of that record. Nothing else
-// in the bot writes a channel's records.
+// Who writes. Every change of the channel's records (campaign, scene, turns, waiting actions, option sets, log, dice
+// rolls, character sheets) is a task on this table's one queue (`serialise`), run one after another in arrival order:
+// player actions, rolls and sheets, the start and the delivery of a turn, its scene metadata, summary folds, every GM
+// command, recovery. A task reads what it needs (the small records through the table's write-through cache,
+// table-records.ts) and writes it back before the next task starts; no record is held across a model call. The one
+// write outside the queue is a turn's message ids as its messages appear: chained after the turn's own record, and
+// awaited by every later write of that record. Nothing else in the bot writes a channel's records.
 //
 // Turns. At most one turn (or GM narration) is in the works at a time: `work`. A turn is begun by a queue task that
 // reads the state, snapshots it, starts the model and records the turn (all before the next task); the model then
@@ -62,6 +80,9 @@ import type { Campaign, CampaignStore, SceneEdits, StoredTurn, TableHold, TableS
 // - reroll, undo: refused while a turn or narration is in the works (stop it first). They rewind the state to a
 //   turn's snapshot. A rerolled turn's actions are answered again, as exactly that batch, before anything else.
 // - narrate: posted when no turn is in the works, before the next turn.
+// - withdraw (the X-card, anyone): the turn in the works is taken away with its actions kept, or else the last
+//   delivered turn is rewound; it is discarded, its messages keep one line, and its batch plays again first, told to
+//   go another way.
 // - scene, config: written at once; a running turn keeps the prompt it started with. Scene fields the GM set after a
 //   turn started are kept over that turn's own metadata.
 //
@@ -90,12 +111,13 @@ const HOLD_RETRY_MS = 15_000;
 /** Posted when a held table can write again, before the turn players did not see whole is shown again. */
 const HOLD_LIFTED_NOTICE = '*(The DM can write in this channel again. The story goes on from here.)*';
 
-type StopReason = 'ended' | 'stopped' | 'restarting';
+type StopReason = 'ended' | 'stopped' | 'restarting' | 'withdrawn';
 
 const STOP_NOTES: Record<StopReason, string> = {
   ended: 'the GM ended the campaign',
   stopped: 'stopped by the GM',
   restarting: 'the DM is restarting; this turn will be answered again',
+  withdrawn: 'withdrawn',
 };
 
 /** The turn or narration in the works. Only the queue task that clears `work` may decide its fate. */
@@ -114,6 +136,9 @@ type Work = {
   over: Promise<void>;
   /** Set when the store failed to record the turn's start: the turn is aborted, as a failure, and its actions kept. */
   storeFailure: StoreFailure | null;
+  /** The campaign's character sheets and the rolls not yet reported, as the turn began: its prompt tells them. */
+  sheets: CharacterSheets;
+  rolls: StoredRoll[];
   end(): void;
 };
 
@@ -132,6 +157,8 @@ function newWork(kind: Work['kind'], turn: StoredTurn): Work {
     recording: Promise.resolve(),
     over,
     storeFailure: null,
+    sheets: {},
+    rolls: [],
     end,
   };
 }
@@ -154,6 +181,8 @@ export type TableDependencies = {
   spending?: SpendingLedger | undefined;
   /** How often one player may act. Absent: as often as the batch bounds allow. */
   actionRate?: ActionRate | undefined;
+  /** After this long without a delivered turn, the next turn opens with a short "previously…". Absent or 0: never. */
+  recapAfterMs?: number | undefined;
 };
 
 export type Table = ReturnType<typeof createTable>;
@@ -176,6 +205,8 @@ export function createTable(dependencies: TableDependencies) {
    * action that was told it starts the turn (what arrives after it is told it waits for the turn after).
    */
   let sealedBatch: Set<string> | null = null;
+  /** The X-card withdrew the last turn: the next one is told to take the story another way (memory only). */
+  let redirectNext = false;
   /** A "Try again" was pressed and its turn has not begun yet: a second press is told the DM is on it. */
   let retryAsked = false;
 
@@ -256,6 +287,8 @@ export function createTable(dependencies: TableDependencies) {
       spending.waitForBudget({ channelId, guildId: campaign.guildId, spent, waiting: waiting.length, opening, wake: kick });
       return null;
     }
+    // Read in the turn's own task: a roll made from here on is queued behind it, so the next turn reports it.
+    const [sheets, rolls] = await Promise.all([store.getCharacters(campaign.campaignId), store.getRolls(channelId)]);
     let batch: PlayerAction[] = [];
     let rest = waiting;
     if (!opening) {
@@ -272,6 +305,8 @@ export function createTable(dependencies: TableDependencies) {
     const previous = deliveredTurns(campaign, recentTurns).at(-1);
     const turn = newTurn({ campaign, kind: 'turn', actions: batch, before: takeSnapshot(campaign, scene, previous?.turnId ?? null) });
     const current = newWork('turn', turn);
+    current.sheets = sheets;
+    current.rolls = rolls.filter((roll) => roll.campaignId === campaign.campaignId);
     work = current;
     // The model starts now; the records below are written before any other task, beside its first call.
     // The turn's record is written first; the writes of its message ids (playTurn) come after it.
@@ -280,7 +315,10 @@ export function createTable(dependencies: TableDependencies) {
       () => undefined,
       () => undefined,
     );
-    const played = playTurn(current, { ...campaign, party: joinParty(campaign.party, batch) }, scene, recentTurns, opening);
+    const previously = opensWithPreviously({ opening, lastDelivered: previous, nowMs: Date.now(), recapAfterMs: dependencies.recapAfterMs ?? 0 });
+    const redirect = redirectNext;
+    redirectNext = false;
+    const played = playTurn(current, { ...campaign, party: joinParty(campaign.party, batch) }, scene, recentTurns, opening, { previously, redirect });
     try {
       await recorded;
       if (batch.length > 0) await records.saveWaiting(rest);
@@ -317,6 +355,7 @@ export function createTable(dependencies: TableDependencies) {
     scene: SceneMetadata | null,
     recentTurns: StoredTurn[],
     opening: boolean,
+    told: { previously: boolean; redirect: boolean },
   ): Promise<LoopStep> {
     const { turn } = current;
     const turnLogger = logger.child({ guildId: turn.guildId, turnId: turn.turnId });
@@ -347,6 +386,10 @@ export function createTable(dependencies: TableDependencies) {
         recentTurns,
         actions: turn.actions,
         opening,
+        previously: told.previously,
+        redirect: told.redirect,
+        characters: current.sheets,
+        rolls: current.rolls,
         streaming,
       });
       try {
@@ -366,8 +409,9 @@ export function createTable(dependencies: TableDependencies) {
           throw new StoreFailure(error);
         });
         if (delivered === null) {
-          // Stopped after the text was shown whole: its buttons go, and it says why.
-          await presenters.markMessages({ channelId, messageIds, note: STOP_NOTES[current.stopReason ?? 'stopped'] }).catch(() => undefined);
+          // Stopped after the text was shown whole: its buttons go, and it says why (withdrawn: its text goes too).
+          if (current.stopReason === 'withdrawn') await withdrawShown(messageIds, turnLogger);
+          else await presenters.markMessages({ channelId, messageIds, note: STOP_NOTES[current.stopReason ?? 'stopped'] }).catch(() => undefined);
           return afterStop(current);
         }
         if (shown.notShown !== null) {
@@ -397,7 +441,9 @@ export function createTable(dependencies: TableDependencies) {
         }
         if (current.stopReason !== null) {
           const shown = await presenter.interrupt(STOP_NOTES[current.stopReason]).catch(() => ({ messageIds: turn.messageIds, completed: false }));
-          if (shown.completed) {
+          if (current.stopReason === 'withdrawn') {
+            await withdrawShown(shown.messageIds, turnLogger);
+          } else if (shown.completed) {
             await presenters.markMessages({ channelId, messageIds: shown.messageIds, note: STOP_NOTES[current.stopReason] }).catch(() => undefined);
           }
           turnLogger.info({ reason: current.stopReason }, 'turn stopped');
@@ -450,7 +496,12 @@ export function createTable(dependencies: TableDependencies) {
     return 'idle';
   }
 
+  async function withdrawShown(messageIds: string[], turnLogger: Logger): Promise<void> {
+    await presenters.withdrawMessages({ channelId, messageIds }).catch((error: unknown) => turnLogger.warn({ err: error }, 'could not withdraw the messages of a turn'));
+  }
+
   function afterStop(current: Work): LoopStep {
+    if (current.stopReason === 'withdrawn') return 'ran';
     if (current.stopReason === 'stopped' && current.continueAfterStop) return 'ran';
     return 'idle';
   }
@@ -490,9 +541,25 @@ export function createTable(dependencies: TableDependencies) {
       updatedAt: now(),
     });
     await store.saveLogEntry(campaign.campaignId, campaign.logLength, completed);
+    await forgetReportedRolls(current.rolls);
     // Only now: if a write above failed, the turn is still this table's and its actions are kept (keepFailedTurn).
     work = null;
     return completed;
+  }
+
+  /**
+   * The delivered turn told the DM of these rolls: they leave the list, and rolls made while it ran stay for the next
+   * turn. A failed write only means the next turn mentions them again, which must not undo a delivered turn.
+   */
+  async function forgetReportedRolls(reported: StoredRoll[]): Promise<void> {
+    if (reported.length === 0) return;
+    const ids = new Set(reported.map((roll) => roll.id));
+    try {
+      const rolls = await store.getRolls(channelId);
+      await store.saveRolls(channelId, rolls.filter((roll) => !ids.has(roll.id)));
+    } catch (error) {
+      logger.warn({ err: error }, 'could not forget the rolls a delivered turn reported');
+    }
   }
 
   async function closeOptionsOf(turnId: string | null): Promise<void> {
@@ -829,7 +896,7 @@ export function createTable(dependencies: TableDependencies) {
       taken.stopReason = reason;
       taken.controller.abort();
     }
-    if (reason !== 'stopped') for (const narration of narrations.splice(0)) narration.resolve({ status: 'not_running' });
+    if (reason !== 'stopped' && reason !== 'withdrawn') for (const narration of narrations.splice(0)) narration.resolve({ status: 'not_running' });
     return taken;
   }
 
@@ -896,6 +963,48 @@ export function createTable(dependencies: TableDependencies) {
    */
   function shownTurnOver(): Promise<void> | null {
     return work?.kind === 'turn' && work.shownWhole ? work.over : null;
+  }
+
+  /**
+   * The X-card, from anyone at the table: the turn being written, or else the last delivered one, is withdrawn (its
+   * messages keep nothing readable) and played again from the state before it, told to go another way. A withdrawn
+   * turn is discarded, so its text never enters a later prompt. A GM narration is withdrawn without a new one.
+   */
+  async function withdraw(): Promise<WithdrawOutcome> {
+    const shown = shownTurnOver();
+    if (shown !== null) await shown;
+    return serialise(async (): Promise<WithdrawOutcome> => {
+      const campaign = await records.campaign();
+      if (campaign === undefined || campaign.status === 'ended') return { status: 'not_running' };
+      if (work?.kind === 'turn') {
+        const taken = takeWorkAway('withdrawn');
+        if (taken === null) return { status: 'nothing_to_withdraw' };
+        const waiting = await records.waiting();
+        await records.saveWaiting(uniqueActions([...taken.turn.actions, ...waiting]));
+        await taken.recording;
+        await store.saveTurns(channelId, [{ ...snapshotOf(taken.turn), status: 'discarded', finishedAt: now() }]);
+        if (taken.turn.actions.length > 0) sealedBatch = new Set(taken.turn.actions.map((action) => action.id));
+        redirectNext = true;
+        return { status: 'withdrawn' };
+      }
+      if (work !== null || narrations.length > 0) return { status: 'busy' };
+      const last = deliveredTurns(campaign, await store.getRecentTurns(channelId)).at(-1);
+      if (last === undefined || last.before === undefined) return { status: 'nothing_to_withdraw' };
+      if (last.kind === 'turn' && last.actions.length > 0) {
+        const waiting = await records.waiting();
+        await records.saveWaiting(uniqueActions([...last.actions, ...waiting]));
+        sealedBatch = new Set(last.actions.map((action) => action.id));
+      }
+      await rewind(campaign, last.before, [last], 'discarded');
+      void presenters
+        .withdrawMessages({ channelId, messageIds: last.messageIds })
+        .catch((error: unknown) => logger.warn({ err: error }, 'could not withdraw the messages of a turn'));
+      if (last.kind === 'turn') {
+        redirectNext = true;
+        kick();
+      }
+      return { status: 'withdrawn' };
+    });
   }
 
   async function reroll(): Promise<RerollOutcome> {
@@ -1033,6 +1142,66 @@ export function createTable(dependencies: TableDependencies) {
     });
   }
 
+  /**
+   * A player's roll, made in the queue so the sheet it reads is the one last written. In a channel with a campaign
+   * (active or paused) it is recorded for the next turn's DM; elsewhere it is only answered. Abilities (`d20+DEX`)
+   * come from the roller's sheet of this campaign; a refusal rolls and records nothing.
+   */
+  function roll(request: { id: string; playerId: string; playerName: string; checked: CheckedExpression; reason: string }): Promise<RollOutcome> {
+    return serialise(async (): Promise<RollOutcome> => {
+      const campaign = await records.campaign();
+      const playing = campaign !== undefined && campaign.status !== 'ended' ? campaign : undefined;
+      const sheet = playing === undefined ? undefined : (await store.getCharacters(playing.campaignId))[request.playerId];
+      const { abilities } = request.checked;
+      if (abilities.length > 0) {
+        if (playing === undefined) return { status: 'refused', problem: `${abilities.join(', ')} comes from a character sheet, and sheets belong to a campaign: this channel has none running.` };
+        if (sheet === undefined) return { status: 'refused', problem: `You have no character here yet: set one with \`/character set name: … modifiers: STR +2 DEX +3\`.` };
+        const missing = abilities.filter((ability) => sheet.modifiers[ability] === undefined);
+        if (missing.length > 0) {
+          const has = describeModifiers(sheet.modifiers);
+          return { status: 'refused', problem: `${sheet.name} has no ${missing.join(', ')} modifier${has === '' ? '' : ` (the sheet says ${has})`}. Add it with \`/character set modifiers:\`.` };
+        }
+      }
+      const rolled = rollExpression(request.checked, sheet?.modifiers ?? {});
+      if (!rolled.ok) return { status: 'refused', problem: rolled.problem };
+      const characterName = sheet?.name ?? null;
+      if (playing === undefined) return { status: 'rolled', rolls: rolled.rolls, total: rolled.total, recorded: false, characterName };
+      const stored: StoredRoll = {
+        id: request.id,
+        campaignId: playing.campaignId,
+        playerId: request.playerId,
+        playerName: request.playerName,
+        ...(characterName === null ? {} : { characterName }),
+        expression: request.checked.expression,
+        rolls: rolled.rolls,
+        total: rolled.total,
+        reason: request.reason,
+        rolledAt: now(),
+      };
+      const kept = (await store.getRolls(channelId)).filter((earlier) => earlier.campaignId === playing.campaignId);
+      await store.saveRolls(channelId, [...kept, stored].slice(-ROLLS_KEPT));
+      return { status: 'rolled', rolls: rolled.rolls, total: rolled.total, recorded: true, characterName };
+    });
+  }
+
+  /** `/character set`: the player's sheet in this campaign, created or changed field by field. */
+  function setCharacter(request: { playerId: string; playerName: string; changes: SheetChanges }): Promise<CharacterOutcome> {
+    return serialise(async (): Promise<CharacterOutcome> => {
+      const campaign = await records.campaign();
+      if (campaign === undefined || campaign.status === 'ended') return { status: 'not_running' };
+      const sheets = await store.getCharacters(campaign.campaignId);
+      const existing = sheets[request.playerId];
+      const changed = applySheetChanges(existing, request.changes);
+      if (!changed.ok) return { status: 'invalid', problem: changed.problem };
+      await store.saveCharacters(campaign.campaignId, { ...sheets, [request.playerId]: changed.sheet });
+      // Whoever makes a character sits at the table: the party section names them before they first act.
+      if (!campaign.party.some((member) => member.playerId === request.playerId)) {
+        await records.saveCampaign({ ...campaign, party: [...campaign.party, { playerId: request.playerId, name: request.playerName }], updatedAt: now() });
+      }
+      return { status: 'saved', sheet: changed.sheet, created: existing === undefined };
+    });
+  }
+
   function configure(changes: Partial<TableSettings>): Promise<ConfigureOutcome> {
     return serialise(async (): Promise<ConfigureOutcome> => {
       const campaign = await records.campaign();
@@ -1111,8 +1280,11 @@ export function createTable(dependencies: TableDependencies) {
     undo,
     narrate,
     retry,
+    withdraw,
     editScene,
     configure,
+    roll,
+    setCharacter,
     recover,
     abortForShutdown,
     /** Tries again at once whether Discord lets a held table write (its channel's permissions changed). */

@@ -1,5 +1,5 @@
 import type { TokenUsage } from '../llm/types.ts';
-import type { PartyMember, PlayerAction, SceneMetadata, TurnUsage } from '../dm/types.ts';
+import type { CharacterSheet, PartyMember, PlayerAction, RolledDice, SceneMetadata, TurnUsage } from '../dm/types.ts';
 import type { SpendingRecord, SpendingScope } from './spending.ts';
 
 export type CampaignStatus = 'active' | 'paused' | 'ended';
@@ -124,6 +124,17 @@ export type UsageTotals = TokenUsage & { turns: number };
 
 export type SpendingKey = { scope: SpendingScope; id: string; period: string };
 
+/** A roll made in a campaign's channel, kept until a turn that reported it to the DM is delivered. */
+export type StoredRoll = RolledDice & {
+  id: string;
+  campaignId: string;
+  playerId: string;
+  rolledAt: string;
+};
+
+/** The campaign's character sheets, by player id. */
+export type CharacterSheets = Record<string, CharacterSheet>;
+
 /** A table the store knows of (an active or paused campaign): what start-up recovery looks at. */
 export type TableReference = { channelId: string; guildId: string };
 
@@ -148,6 +159,13 @@ export interface CampaignStore {
   /** Actions acknowledged to players and not yet in a turn, oldest first. */
   getWaiting(channelId: string): Promise<PlayerAction[]>;
   saveWaiting(channelId: string, actions: PlayerAction[]): Promise<void>;
+
+  /** Rolls not yet reported to the DM by a delivered turn, oldest first. */
+  getRolls(channelId: string): Promise<StoredRoll[]>;
+  saveRolls(channelId: string, rolls: StoredRoll[]): Promise<void>;
+
+  getCharacters(campaignId: string): Promise<CharacterSheets>;
+  saveCharacters(campaignId: string, sheets: CharacterSheets): Promise<void>;
 
   getOptionSet(turnId: string): Promise<OptionSet | undefined>;
   saveOptionSet(optionSet: OptionSet): Promise<void>;

@@ -1,5 +1,5 @@
-import { RESTEvents, type Client } from 'discord.js';
-import type { PresenterFactory } from '../campaign/presenter.ts';
+import { RESTEvents, Routes, type Client } from 'discord.js';
+import { WITHDRAWN_TEXT, type PresenterFactory } from '../campaign/presenter.ts';
 import type { Logger } from '../logger.ts';
 import { buildRetiredOptionRows } from './render/disable-buttons.ts';
 import { createMessagePort, type RenderChannel } from './render/discord-message-port.ts';
@@ -118,6 +118,20 @@ export function createDiscordPresenters(input: {
         } catch (error) {
           logger.warn({ err: error, channelId, messageId }, 'could not mark a message of a turn');
         }
+      }
+    },
+
+    async withdrawMessages({ channelId, messageIds }) {
+      const channel = channelFor(channelId);
+      const scheduler = schedulers.getScheduler(channelId);
+      const port = createMessagePort(channel);
+      const [first, ...others] = messageIds;
+      if (first !== undefined) await scheduler.existingMessage(port, first).write({ content: WITHDRAWN_TEXT, components: [] }, 'final');
+      // Rare (a turn longer than one message); a deleted message needs no more of the channel's budget than an edit.
+      for (const messageId of others) {
+        await client.rest.delete(Routes.channelMessage(channelId, messageId)).catch((error: unknown) => {
+          logger.warn({ err: error, channelId, messageId }, 'could not delete a message of a withdrawn turn');
+        });
       }
     },
 

@@ -8,6 +8,7 @@ import {
   metadataInstruction,
   NARRATION_LENGTH,
   narrativeInstruction,
+  narrativeMaxTokens,
   optionsInstruction,
   responseInstruction,
 } from './prompts/phase-instructions.ts';
@@ -45,7 +46,7 @@ export function createOrchestrator(dependencies: OrchestratorDependencies): Orch
       llm,
       logger,
       streaming: context.streaming,
-      request: { ...shared, model: models.narrative, maxTokens: narratedMaxTokens, messages: [...prefix, narrativeInstruction(context)] },
+      request: { ...shared, model: models.narrative, maxTokens: narrativeMaxTokens(context), messages: [...prefix, narrativeInstruction(context)] },
       emitChunk: (content, isFinal) => emit({ type: 'narrative_chunk', content, is_final: isFinal, timestamp: now() }),
     });
     record('narrative', narrative.usage, narrative.timing);

@@ -23,7 +23,39 @@ export type PastTurn = {
   response: string;
 };
 
-export type PartyMember = { playerId: string; name: string; character?: string };
+export type PartyMember = {
+  playerId: string;
+  name: string;
+  character?: string;
+  /** The player's sheet (`/character set`), attached for the prompt only: the stored party never carries it. */
+  sheet?: CharacterSheet | undefined;
+};
+
+export const ABILITIES = ['STR', 'DEX', 'CON', 'INT', 'WIS', 'CHA'] as const;
+
+export type Ability = (typeof ABILITIES)[number];
+
+/** One player's character in one campaign, in the player's own words; modifiers only for the abilities they gave. */
+export type CharacterSheet = {
+  name: string;
+  concept: string;
+  description: string;
+  modifiers: Partial<Record<Ability, number>>;
+};
+
+/** A roll made in code since the last turn: the DM narrates with these numbers and never invents its own. */
+export type RolledDice = {
+  playerName: string;
+  /** The roller's character name, when they have a sheet. */
+  characterName?: string | undefined;
+  /** As the player wrote it (`d20+DEX`). */
+  expression: string;
+  /** Each die as it fell, with what was kept or dropped (`[14]+3`). */
+  rolls: string;
+  total: number;
+  /** What the roll was for, in the player's words; '' when they gave no reason. */
+  reason: string;
+};
 
 export type CampaignBrief = {
   /** Stable per campaign: used as the provider's prompt cache key. */
@@ -49,12 +81,26 @@ export type TurnContext = {
   campaign: CampaignBrief;
   /** True only for the campaign's first scene; never inferred from a missing scene. */
   opening: boolean;
+  /**
+   * The table comes back after a long gap: the narrative opens with a short "previously…". Only the phase 1
+   * instruction reads it, so the shared prefix stays the same bytes whether or not it is set.
+   */
+  previously?: boolean;
+  /**
+   * A player withdrew this turn's previous version with the X-card: the narrative goes another way. Like `previously`,
+   * only the phase 1 instruction reads it; the withdrawn text itself is in no prompt.
+   */
+  redirect?: boolean;
   /** The scene kept after the previous turns; null when none was recorded (the opening, or a failed metadata phase). */
   scene: SceneMetadata | null;
   rules: TableRules;
   recentTurns: PastTurn[];
   /** This turn's actions, in arrival order. Empty for the opening scene. */
   actions: PlayerAction[];
+  /** Party members who have had little of the spotlight lately (no action in the last turns, none in this one). */
+  quiet?: string[] | undefined;
+  /** Dice rolled since the previous turn began, oldest first; absent or empty when none. */
+  rolls?: RolledDice[] | undefined;
   streaming: boolean;
 };
 

@@ -58,6 +58,7 @@ function quietPresenters(): PresenterFactory {
     retireOptions: () => undefined,
     restoreOptions: () => undefined,
     markMessages: async () => undefined,
+    withdrawMessages: async () => undefined,
     post: async () => ({ messageIds: [`m${++counter}`] }),
     notice: async () => undefined,
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { narrativeInstruction } from '../../src/dm/prompts/phase-instructions.ts';
+import { metadataInstruction, NARRATION_LENGTH, narrativeInstruction, narrativeMaxTokens, optionsInstruction, responseInstruction } from '../../src/dm/prompts/phase-instructions.ts';
 import { buildSharedPrefix } from '../../src/dm/prompts/shared-prefix.ts';
 import { turnContext } from './turn-fixtures.ts';
 
@@ -67,5 +67,29 @@ describe('phase prompts', () => {
     expect(prefix).toContain('None yet: this is the opening of the campaign.');
     expect(prefix).toContain('open the campaign with its first scene');
     expect(narrativeInstruction(opening).content).toContain('Open the scene from the premise');
+  });
+
+  it('ask for a short italic "previously…" in phase 1 only, after a long gap, and leave the shared prefix byte for byte', () => {
+    const back = turnContext({ previously: true });
+    const usual = turnContext();
+    const recap = narrativeInstruction(back).content;
+    expect(recap).toContain('Phase 1, NARRATIVE. Describe the scene as the actions begin');
+    expect(recap).toContain('Begin with one short italic paragraph that starts with "*Previously…*": two or three sentences');
+    expect(recap).toContain('drawn only from the summary and recent turns above');
+    expect(narrativeInstruction(usual).content).not.toContain('Previously');
+    // The flag lives in phase 1's instruction: the prefix every phase shares is the same bytes with or without it.
+    expect(JSON.stringify(buildSharedPrefix(back))).toBe(JSON.stringify(buildSharedPrefix(usual)));
+    for (const later of [responseInstruction(back, 'N'), optionsInstruction('N', 'R'), metadataInstruction('N', 'R')]) {
+      expect(later.content).not.toContain('Previously');
+    }
+    // The recap gets room of its own, so the table's length still holds for the scene.
+    expect(narrativeMaxTokens(back)).toBeGreaterThan(NARRATION_LENGTH.normal.maxTokens);
+    expect(narrativeMaxTokens(usual)).toBe(NARRATION_LENGTH.normal.maxTokens);
+  });
+
+  it('never ask the opening scene for a "previously…": there is nothing to recall', () => {
+    const opening = turnContext({ opening: true, previously: true, scene: null, recentTurns: [], actions: [] });
+    expect(narrativeInstruction(opening).content).not.toContain('Previously');
+    expect(narrativeMaxTokens(opening)).toBe(NARRATION_LENGTH.normal.maxTokens);
   });
 });

@@ -67,6 +67,21 @@ describe('configuration', () => {
     expect(result.config.streaming).toBe(false);
   });
 
+  it('reads after how many hours a table gets a "previously…", 6 by default, 0 for never', () => {
+    const base = { DISCORD_TOKEN: 'token', OPENAI_API_KEY: 'key' };
+    const defaults = parseConfig(base);
+    expect(defaults.ok && defaults.config.recapAfterMs).toBe(6 * 60 * 60 * 1000);
+    const half = parseConfig({ ...base, RECAP_AFTER_HOURS: '0.5' });
+    expect(half.ok && half.config.recapAfterMs).toBe(30 * 60 * 1000);
+    const never = parseConfig({ ...base, RECAP_AFTER_HOURS: '0' });
+    expect(never.ok && never.config.recapAfterMs).toBe(0);
+    for (const wrong of ['-1', 'soon', '1e9']) {
+      const result = parseConfig({ ...base, RECAP_AFTER_HOURS: wrong });
+      expect(result.ok).toBe(false);
+      if (!result.ok) expect(result.problems[0]).toMatch(/^RECAP_AFTER_HOURS is invalid: expected/);
+    }
+  });
+
   it('reads which request fields the LLM server gets, auto by default', () => {
     const defaults = parseConfig({ DISCORD_TOKEN: 'token', OPENAI_API_KEY: 'key' });
     expect(defaults.ok && defaults.config.llm).toMatchObject({ tokenLimitField: 'auto', promptCacheKey: 'auto' });

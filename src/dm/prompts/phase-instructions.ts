@@ -11,14 +11,39 @@ export const NARRATION_LENGTH: Record<NarrationLength, { words: string; maxToken
   long: { words: 'Two or three paragraphs, under 1600 characters', maxTokens: 1000 },
 };
 
+/** Room in phase 1's token cap for the "previously…" paragraph, on top of the table's length. */
+export const PREVIOUSLY_MAX_TOKENS = 150;
+
+/**
+ * After a long gap the players have forgotten where they were. The recap is asked for here, in phase 1's own
+ * instruction, never in the shared prefix (which must stay the same bytes for phases 2-4); it is drawn only from the
+ * prompt's story so far and recent turns, so the model recalls rather than invents.
+ */
+const PREVIOUSLY =
+  'The table returns after a long break. Begin with one short italic paragraph that starts with "*Previously…*": two or three ' +
+  'sentences recalling the story so far, drawn only from the summary and recent turns above. Then a blank line, then the scene.';
+
+/** The X-card's redirection: a clear turn away from what was withdrawn, which the model never sees again. */
+const REDIRECT =
+  'A player withdrew the previous version of this scene with the X-card. Take the scene in a clearly different, gentler direction; ' +
+  'do not return to whatever might have made it uncomfortable, and do not mention the withdrawal.';
+
 export function narrativeInstruction(context: TurnContext): ChatMessage {
   const task = context.opening
     ? 'Phase 1, NARRATIVE. Open the scene from the premise: where the party is, what they see, hear and feel.'
     : 'Phase 1, NARRATIVE. Describe the scene as the actions begin: atmosphere, environment, sensations, how the place reacts.';
+  const recap = context.previously === true && !context.opening ? `\n${PREVIOUSLY}` : '';
+  const redirect = context.redirect === true ? `\n${REDIRECT}` : '';
   return {
     role: 'user',
-    content: `${task}\n${NARRATION_LENGTH[context.rules.length].words}. Do not resolve the actions yet and do not list options.`,
+    content: `${task}${redirect}${recap}\n${NARRATION_LENGTH[context.rules.length].words}${recap === '' ? '' : ' after the recap'}. Do not resolve the actions yet and do not list options.`,
   };
+}
+
+/** Phase 1's token cap: the table's length, plus room for the recap when one is asked for. */
+export function narrativeMaxTokens(context: TurnContext): number {
+  const recap = context.previously === true && !context.opening ? PREVIOUSLY_MAX_TOKENS : 0;
+  return NARRATION_LENGTH[context.rules.length].maxTokens + recap;
 }
 
 export function responseInstruction(context: TurnContext, narrative: string): ChatMessage {

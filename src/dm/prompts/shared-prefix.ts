@@ -1,7 +1,7 @@
 import type { ChatMessage } from '../../llm/types.ts';
 import type { TurnContext } from '../types.ts';
 import { DUNGEON_MASTER_PERSONA } from './persona.ts';
-import { renderActions, renderCampaign, renderLimits, renderRecentTurns, renderScene } from './render-context.ts';
+import { renderActions, renderCampaign, renderLimits, renderRecentTurns, renderRolls, renderScene, renderSpotlight } from './render-context.ts';
 
 /**
  * The messages every phase call of a turn starts with, byte for byte. Only the phase instruction and
@@ -14,11 +14,15 @@ export function buildSharedPrefix(context: TurnContext): ChatMessage[] {
   sections.push(renderScene(context.scene, context.opening));
   const recent = renderRecentTurns(context.recentTurns);
   if (recent !== '') sections.push(recent);
+  const rolls = renderRolls(context.rolls ?? []);
+  if (rolls !== '') sections.push(rolls);
   sections.push(
     context.opening
       ? "## This turn's actions\nNone: open the campaign with its first scene."
       : `## This turn's actions\n${renderActions(context.actions)}`,
   );
+  const spotlight = renderSpotlight(context.quiet ?? []);
+  if (spotlight !== '') sections.push(spotlight);
   return [
     { role: 'system', content: DUNGEON_MASTER_PERSONA },
     { role: 'user', content: sections.join('\n\n') },

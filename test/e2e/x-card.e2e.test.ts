@@ -1,0 +1,127 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dmResponder, phaseOf } from '../support/dm-script.ts';
+import type { MessageSnapshot } from '../support/discord-emulator/index.ts';
+import { reply, type RecordedRequest, type Reply } from '../support/fake-openai.ts';
+import { createGate } from '../support/gate.ts';
+import { announced, refusedRequests, startBotWorld, waitForOptions, type BotWorld } from './bot-world.ts';
+
+// The X-card: anyone taps it, privately; the turn on the table turns into "The scene shifts." and the DM plays it
+// again another way, without ever seeing the withdrawn text again.
+
+const CHANNELS = ['box-room', 'stream-room', 'empty-room'];
+const WITHDRAWN = 'The box opens and a voice whispers the name of your dead brother, over and over, closer each time.';
+
+let world: BotWorld;
+const special: { channel: string; reply: Reply; used: boolean }[] = [];
+
+const premiseOf = (channel: string) => `The adventure of the ${channel}`;
+
+function channelOf(request: RecordedRequest): string {
+  const prompt = request.messages[1]?.content ?? '';
+  return CHANNELS.find((channel) => prompt.includes(`Premise: ${premiseOf(channel)}`)) ?? '';
+}
+
+function narratives(channel: string): RecordedRequest[] {
+  return world.openai.requests.filter((request) => phaseOf(request) === 'narrative' && channelOf(request) === channel);
+}
+
+function turnMessages(channel: string): MessageSnapshot[] {
+  return world.botMessages(channel).filter((message) => message.interactionId === null);
+}
+
+async function startCampaign(channel: string): Promise<void> {
+  await world.discord.slashCommand({ channel, user: 'gm', name: 'gm', subcommand: 'start', options: { premise: premiseOf(channel) } }).reply(announced);
+  await waitForOptions(world, channel);
+}
+
+beforeAll(async () => {
+  const defaults = dmResponder();
+  world = await startBotWorld({ channels: CHANNELS });
+  world.openai.respondWith((request) => {
+    const found = phaseOf(request) === 'narrative' ? special.find((entry) => !entry.used && entry.channel === channelOf(request)) : undefined;
+    if (found === undefined) return defaults(request);
+    found.used = true;
+    return found.reply;
+  });
+});
+
+afterAll(async () => {
+  await world.close();
+});
+
+describe('the X-card', () => {
+  it('withdraws the last turn anonymously: the table sees only "The scene shifts." and a new turn that went another way', async () => {
+    const channel = 'box-room';
+    await startCampaign(channel);
+    special.push({ channel, reply: reply.text(WITHDRAWN), used: false });
+    world.discord.userMessage({ channel, user: 'alice', content: 'I open the little black box' });
+    const withdrawn = await world.discord.waitFor(() => turnMessages(channel).find((message) => message.content.startsWith('The box opens') && message.buttons.length > 0), {
+      description: 'the turn to withdraw',
+    });
+    await world.bot.tables.of(world.discord.channels[channel]?.id ?? '').idle();
+    const publicBefore = world.botMessages(channel).length;
+
+    const requestsBefore = world.openai.requests.length;
+    const tap = await world.discord.slashCommand({ channel, user: 'bob', name: 'x' }).reply();
+    expect(tap.ephemeral).toBe(true);
+    expect(tap.original?.content).toContain('X-card tapped');
+    expect(tap.followUps).toEqual([]);
+
+    const replaced = await world.discord.waitFor(() => {
+      const message = world.discord.messages(channel).find((candidate) => candidate.id === withdrawn.id);
+      return message?.content === '*The scene shifts.*' ? message : undefined;
+    }, { description: 'the withdrawn turn replaced' });
+    expect(replaced.buttons).toEqual([]);
+    const again = await world.discord.waitFor(
+      () => turnMessages(channel).find((message) => message.createdAt > withdrawn.createdAt && message.buttons.some((button) => !button.disabled)),
+      { description: 'the turn played again', timeoutMs: 20_000 },
+    );
+    expect(again.content).not.toContain('whispers');
+    // Alice's action is answered again, the DM told to go another way, and the withdrawn text is in no later prompt.
+    const replay = narratives(channel).at(-1);
+    expect(replay?.messages[1]?.content).toContain('I open the little black box');
+    expect(replay?.messages.at(-1)?.content).toContain('X-card');
+    await world.bot.tables.of(world.discord.channels[channel]?.id ?? '').idle();
+    world.discord.userMessage({ channel, user: 'alice', content: 'I step back' });
+    await world.discord.waitFor(() => (narratives(channel).length === 4 ? true : undefined), { description: 'the next turn asked' });
+    const after = world.openai.requests.slice(requestsBefore).filter((candidate) => channelOf(candidate) === channel);
+    expect(after.length).toBeGreaterThanOrEqual(5);
+    for (const request of after) {
+      expect(request.messages.map((message) => message.content).join('\n')).not.toContain('dead brother');
+    }
+    // Nothing public names who tapped it: the only new public messages are the DM's turns.
+    expect(world.botMessages(channel).slice(publicBefore).every((message) => !message.content.includes('Bob') && !message.content.includes('bob'))).toBe(true);
+  });
+
+  it('withdraws a turn while it is being written, before the rest of it can appear', async () => {
+    const channel = 'stream-room';
+    await startCampaign(channel);
+    const gate = createGate();
+    special.push({ channel, reply: reply.text(WITHDRAWN, { chunkDelayMs: 5, hold: { until: gate.until, afterChunks: 4 } }), used: false });
+    world.discord.userMessage({ channel, user: 'carol', content: 'I read the letter aloud' });
+    const streaming = await world.discord.waitFor(() => turnMessages(channel).find((message) => message.content.startsWith('The box opens')), {
+      description: 'the turn streaming',
+    });
+    const tap = await world.discord.slashCommand({ channel, user: 'alice', name: 'x' }).reply();
+    expect(tap.original?.content).toContain('X-card tapped');
+    gate.open();
+    await world.discord.waitFor(() => (world.discord.messages(channel).find((message) => message.id === streaming.id)?.content === '*The scene shifts.*' ? true : undefined), {
+      description: 'the streaming turn withdrawn',
+    });
+    await world.discord.waitFor(
+      () => turnMessages(channel).find((message) => message.createdAt > streaming.createdAt && message.buttons.some((button) => !button.disabled)),
+      { description: 'the turn played again', timeoutMs: 20_000 },
+    );
+    await world.bot.tables.of(world.discord.channels[channel]?.id ?? '').idle();
+    expect(world.discord.messages(channel).find((message) => message.id === streaming.id)?.content).toBe('*The scene shifts.*');
+    expect(narratives(channel).at(-1)?.messages.at(-1)?.content).toContain('X-card');
+  });
+
+  it('answers privately, and changes nothing, where there is nothing to withdraw', async () => {
+    const tap = await world.discord.slashCommand({ channel: 'empty-room', user: 'alice', name: 'x' }).reply();
+    expect(tap.ephemeral).toBe(true);
+    expect(tap.original?.content).toBe('No campaign is running in this channel.');
+    expect(world.botMessages('empty-room')).toEqual([]);
+    expect(refusedRequests(world)).toEqual([]);
+  });
+});

@@ -1,13 +1,30 @@
 import { backToBack, BUCKET_RESET_WAIT_MS, modelTiming } from './bench-settings.ts';
 import { describeMachine } from './machine-description.ts';
+import { formatMemoryTable } from './memory-table.ts';
+import { runMemory } from './run-memory.ts';
 import { formatBackToBackTable, formatBotComplaints, formatTable } from './report-table.ts';
 import { runBackToBack, type BackToBackResult } from './run-back-to-back.ts';
 import { runScale, type ScaleResult } from './run-scale.ts';
 import { scalesFromArguments } from './scales-from-arguments.ts';
 
-// `npm run bench [-- 1 10 100]`: one turn in each of N channels at once, through the Discord emulator and the fake
+// `npm run bench [-- 1 10 100]` (`-- memory` for the long-campaign bench, run-memory.ts): one turn in each of N channels at once, through the Discord emulator and the fake
 // OpenAI server, against the bot running as its own process; at 1 and 10 channels also a few turns in a row per
 // channel, each answered a second after the previous one ended. Prints tables; it asserts nothing.
+
+if (process.argv[2] === 'memory') {
+  // `npm run bench -- memory [turns]`: the long-campaign bench, then nothing else.
+  const turns = Number(process.argv[3] ?? 300);
+  const result = await runMemory(turns, (line) => console.error(`[bench] ${line}`));
+  console.log(`Machine: ${describeMachine()}`);
+  console.log(
+    `Long campaign: ${turns} turns after the opening, one action each (three players in turn), through the table owner, the ` +
+      'orchestrator, the openai SDK and the fake model without delays; SQLite store; the fake summariser keeps to the ' +
+      "summary's target length, keeping the newest events.",
+  );
+  console.log('');
+  console.log(formatMemoryTable(result));
+  process.exit(0);
+}
 
 const scales = scalesFromArguments(process.argv.slice(2), process.env['BENCH_SCALES']);
 const results: ScaleResult[] = [];

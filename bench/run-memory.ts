@@ -1,0 +1,197 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { FOLD_WHEN_UNSUMMARISED, RECENT_TURNS_IN_PROMPT } from '../src/campaign/build-turn-context.ts';
+import { createCampaignStore } from '../src/campaign/keyv-campaign-store.ts';
+import type { PresenterFactory } from '../src/campaign/presenter.ts';
+import { createTables } from '../src/campaign/tables.ts';
+import { createOrchestrator } from '../src/dm/orchestrator.ts';
+import { SUMMARY_TARGET_CHARACTERS } from '../src/dm/prompts/summary-instruction.ts';
+import { foldIntoSummary } from '../src/dm/summarise.ts';
+import type { PastTurn } from '../src/dm/types.ts';
+import { createLlmClient } from '../src/llm/create-llm-client.ts';
+import { dmResponder, phaseOf } from '../test/support/dm-script.ts';
+import { reply, startFakeOpenAi, type RecordedRequest } from '../test/support/fake-openai.ts';
+import { narrativeText, responseText } from './bench-texts.ts';
+
+// `npm run bench -- memory`: a long campaign, 300 turns with an action every turn, through the table owner, the
+// orchestrator, the openai SDK and the fake model (no Discord: memory is the table's and the prompts' business). It
+// reports how large the prompt grows, how the old turns were folded into the summary, and how much of each turn's
+// later phase prompts is a byte-identical prefix of its first (what providers can serve from their prompt cache).
+
+export type MemoryResult = {
+  turns: number;
+  promptTokensAt: Map<number, number>;
+  folds: number[][];
+  foldedOnce: { expected: number; exactlyOnce: number; twiceOrMore: number; missing: number };
+  sharedPrefix: { min: number; mean: number; samples: number; byPhaseFromTurn10: Record<'response' | 'options' | 'metadata', number> };
+  seconds: number;
+};
+
+const CHANNEL = '1400000000000000001';
+const GUILD = '1400000000000000002';
+const PLAYERS = ['Ana', 'Bo', 'Cy'];
+/** A label each turn's action and narrative carry, so a fold's input says which turns it covered. */
+const label = (turn: number) => `#${turn}#`;
+const turnsIn = (text: string) => [...text.matchAll(/#(\d+)#/gu)].map((match) => Number(match[1]));
+
+export async function runMemory(turns: number, progress: (line: string) => void): Promise<MemoryResult> {
+  const started = Date.now();
+  const logger = pino({ level: 'silent' });
+  const fake = await startFakeOpenAi();
+  const directory = await mkdtemp(join(tmpdir(), 'dm-memory-bench-'));
+  const store = await createCampaignStore({ url: `sqlite://${join(directory, 'dm.sqlite')}`, logger });
+  try {
+    const script = dmResponder({
+      // Texts of the main bench's lengths (120 and 60 words); the narrative names the turn it answers, so the summary
+      // that folds it can be traced back.
+      narrative: (request) => reply.text(`The corridor ${labelOf(request)} bends into the dark. ${narrativeText}`),
+      response: reply.text(responseText),
+      // A model that keeps to the requested length: the old summary and the newly folded turns, cut to the target.
+      unknown: (request) => reply.text(foldedSummary(request)),
+    });
+    fake.respondWith(script);
+    const llm = createLlmClient({ apiKey: 'bench', baseUrl: fake.url, firstTokenTimeoutMs: 5000, chunkTimeoutMs: 5000, totalTimeoutMs: 20_000, maxRetries: 0 });
+    const orchestrator = createOrchestrator({ llm, models: { narrative: 'bench', response: 'bench', options: 'bench', metadata: 'bench' }, logger });
+    const folds: number[][] = [];
+    const tables = createTables({
+      store,
+      orchestrator,
+      presenters: silentPresenters(),
+      logger,
+      streaming: true,
+      summarise: async (input: { premise: string; summary: string; turns: PastTurn[] }) => {
+        folds.push(input.turns.flatMap((turn) => turnsIn(`${turn.narrative} ${turn.actions.map((action) => action.text).join(' ')}`).slice(0, 1)));
+        return foldIntoSummary({ llm, model: 'bench', ...input });
+      },
+    });
+    const table = tables.of(CHANNEL);
+    await table.start({ guildId: GUILD, premise: `An endless dungeon ${label(1)}`, tone: 'grim', startedBy: 'gm' });
+    await table.idle();
+
+    const promptTokensAt = new Map<number, number>();
+    const shares: number[] = [];
+    const laterShares: Record<'response' | 'options' | 'metadata', number[]> = { response: [], options: [], metadata: [] };
+    for (let turn = 2; turn <= turns + 1; turn += 1) {
+      const firstRequest = fake.requests.length;
+      const player = PLAYERS[turn % PLAYERS.length] ?? 'Ana';
+      const outcome = await table.submit({
+        id: `action-${turn}`,
+        playerId: `player-${player}`,
+        playerName: player,
+        text: `I search the corridor ${label(turn)} for a way down`,
+        source: 'message',
+      });
+      if (outcome.status !== 'started' && outcome.status !== 'queued') throw new Error(`turn ${turn}: the action was refused (${outcome.status})`);
+      await table.idle();
+      const requests = fake.requests.slice(firstRequest);
+      const narrative = requests.find((request) => phaseOf(request) === 'narrative');
+      if (narrative === undefined) throw new Error(`turn ${turn}: no narrative request`);
+      const played = turn - 1;
+      if ([10, 30, 100, 300].includes(played)) promptTokensAt.set(played, estimatedTokens(narrative));
+      for (const request of requests) {
+        const phase = phaseOf(request);
+        if (phase !== 'response' && phase !== 'options' && phase !== 'metadata') continue;
+        const share = sharedPrefixShare(narrative, request);
+        shares.push(share);
+        if (played >= 10) laterShares[phase].push(share);
+      }
+      if (played % 50 === 0) progress(`${played} turns played`);
+    }
+
+    const campaign = await store.getCampaign(CHANNEL);
+    const summarisedThrough = campaign?.summarisedThroughTurn ?? 0;
+    const foldCounts = new Map<number, number>();
+    for (const fold of folds) for (const turn of fold) foldCounts.set(turn, (foldCounts.get(turn) ?? 0) + 1);
+    // Turn 1 is the opening (its label is in the premise); every delivered turn up to the summary's reach is folded.
+    const expected = Array.from({ length: summarisedThrough }, (_, index) => index + 1);
+    await tables.shutdown(100);
+    return {
+      turns,
+      promptTokensAt,
+      folds,
+      foldedOnce: {
+        expected: expected.length,
+        exactlyOnce: expected.filter((turn) => foldCounts.get(turn) === 1).length,
+        twiceOrMore: [...foldCounts.values()].filter((count) => count > 1).length,
+        missing: expected.filter((turn) => !foldCounts.has(turn)).length,
+      },
+      sharedPrefix: {
+        min: Math.min(...shares),
+        mean: mean(shares),
+        samples: shares.length,
+        byPhaseFromTurn10: { response: mean(laterShares.response), options: mean(laterShares.options), metadata: mean(laterShares.metadata) },
+      },
+      seconds: (Date.now() - started) / 1000,
+    };
+  } finally {
+    await store.close();
+    await fake.close();
+    await rm(directory, { recursive: true, force: true });
+  }
+}
+
+/** The label of the action this narrative request answers (the opening: the premise's). */
+function labelOf(request: RecordedRequest): string {
+  const prompt = request.messages[1]?.content ?? '';
+  const actions = prompt.slice(prompt.indexOf("## This turn's actions"));
+  return label(turnsIn(actions)[0] ?? 1);
+}
+
+function foldedSummary(request: RecordedRequest): string {
+  const prompt = request.messages.map((message) => message.content).join('\n');
+  const folded = [...new Set(turnsIn(prompt.slice(prompt.indexOf('## Turns to fold in'))))];
+  const previous = /## Story so far\n([^#]*)/u.exec(prompt)?.[1]?.trim() ?? '';
+  const added = folded.map((turn) => `The party searched corridor ${label(turn)} and went deeper.`).join(' ');
+  const whole = `${previous === '(nothing yet)' ? '' : previous} ${added}`.trim();
+  // Keeps the newest events when the whole would pass the target, as a model asked for that length would.
+  return whole.length > SUMMARY_TARGET_CHARACTERS ? whole.slice(whole.length - SUMMARY_TARGET_CHARACTERS) : whole;
+}
+
+function mean(values: readonly number[]): number {
+  return values.length === 0 ? 0 : values.reduce((sum, value) => sum + value, 0) / values.length;
+}
+
+/** Characters / 4, the usual estimate for English text (the fake model reports the same). */
+function estimatedTokens(request: RecordedRequest): number {
+  return Math.round(request.messages.reduce((total, message) => total + message.content.length, 0) / 4);
+}
+
+/** The share of `request`'s messages, in order, that is byte for byte the start of `first`'s. */
+function sharedPrefixShare(first: RecordedRequest, request: RecordedRequest): number {
+  const serialise = (candidate: RecordedRequest) => candidate.messages.map((message) => `${message.role}\u0000${message.content}\u0001`).join('');
+  const base = serialise(first);
+  const later = serialise(request);
+  let common = 0;
+  while (common < base.length && common < later.length && base[common] === later[common]) common += 1;
+  return later.length === 0 ? 0 : common / later.length;
+}
+
+function silentPresenters(): PresenterFactory {
+  let counter = 0;
+  return {
+    create: ({ onMessageCreated }) => {
+      const messageId = `m${(counter += 1)}`;
+      let created = false;
+      return {
+        start: () => undefined,
+        sink: () => {
+          if (created) return;
+          created = true;
+          onMessageCreated(messageId);
+        },
+        finish: async () => ({ messageIds: [messageId] }),
+        interrupt: async () => ({ messageIds: created ? [messageId] : [], completed: false }),
+      };
+    },
+    retireOptions: () => undefined,
+    restoreOptions: () => undefined,
+    markMessages: async () => undefined,
+    withdrawMessages: async () => undefined,
+    post: async () => ({ messageIds: [`m${(counter += 1)}`] }),
+    notice: async () => undefined,
+  };
+}
+
+export const MEMORY_WINDOW = { verbatim: RECENT_TURNS_IN_PROMPT, foldWhenUnsummarised: FOLD_WHEN_UNSUMMARISED };

@@ -189,6 +189,7 @@ function silentPresenters(): PresenterFactory {
     restoreOptions: () => undefined,
     markMessages: async () => undefined,
     withdrawMessages: async () => undefined,
+    showRoundStatus: () => undefined,
     post: async () => ({ messageIds: [`m${(counter += 1)}`] }),
     notice: async () => undefined,
   };

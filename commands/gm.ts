@@ -6,6 +6,7 @@ import { budget } from './gm/budget.ts';
 import { config } from './gm/config.ts';
 import { end } from './gm/end.ts';
 import { exportLog } from './gm/export.ts';
+import { lore } from './gm/lore.ts';
 import { narrate } from './gm/narrate.ts';
 import { pause } from './gm/pause.ts';
 import { reroll } from './gm/reroll.ts';
@@ -19,7 +20,7 @@ import type { GmSubcommand } from './gm/subcommand.ts';
 // One command, one file per subcommand in gm/. Registered without a default member permission, so that members with
 // a GM role see it in a fresh server; every subcommand is checked at run time (src/discord/gm-permission.ts).
 
-const subcommands: GmSubcommand[] = [start, end, pause, resume, stop, reroll, undo, narrate, scene, config, exportLog, budget];
+const subcommands: GmSubcommand[] = [start, end, pause, resume, stop, reroll, undo, narrate, scene, config, exportLog, budget, lore];
 const byName = new Map(subcommands.map((subcommand) => [subcommand.data.name, subcommand]));
 
 export const gm: SlashCommand = {
@@ -31,7 +32,7 @@ export const gm: SlashCommand = {
   },
   async execute(interaction, services) {
     requireGameMaster(interaction, services.gmRoleNames);
-    const name = interaction.options.getSubcommand(true);
+    const name = interaction.options.getSubcommandGroup() ?? interaction.options.getSubcommand(true);
     const subcommand = byName.get(name);
     if (subcommand === undefined) throw new UserFacingError(`Unknown subcommand: ${name}. Run \`npm run deploy-commands\` again?`);
     await subcommand.execute(interaction, services);

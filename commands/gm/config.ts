@@ -1,4 +1,5 @@
 import { ApplicationCommandOptionType } from 'discord.js';
+import { DEFAULT_ROUND_SECONDS, ROUND_SECONDS_RANGE } from '../../src/campaign/round.ts';
 import type { TableSettings } from '../../src/campaign/types.ts';
 import { optionsJson, readOptions } from '../../src/discord/command-options.ts';
 import { announce, deferPrivately, refuseWithoutCampaign, tableOf, type GmSubcommand } from './subcommand.ts';
@@ -41,6 +42,22 @@ const options = [
     description: 'Lines and veils: what the story must never include ("none" clears them)',
     max_length: 1000,
   },
+  {
+    type: ApplicationCommandOptionType.String,
+    name: 'rounds',
+    description: 'Round mode: the DM waits for everyone who has been playing, then answers the round in one turn',
+    choices: [
+      { name: 'on', value: 'on' },
+      { name: 'off', value: 'off' },
+    ],
+  },
+  {
+    type: ApplicationCommandOptionType.Integer,
+    name: 'round_seconds',
+    description: 'How long a round waits after its first action (10-600 s; default 60)',
+    min_value: ROUND_SECONDS_RANGE.min,
+    max_value: ROUND_SECONDS_RANGE.max,
+  },
 ] as const;
 
 export const config: GmSubcommand = {
@@ -57,6 +74,8 @@ export const config: GmSubcommand = {
     if (values.messages !== null) changes.messages = values.messages;
     if (values.length !== null) changes.length = values.length;
     if (values.limits !== null) changes.limits = CLEARING_WORDS.has(values.limits.trim().toLowerCase()) ? '' : values.limits.trim();
+    if (values.rounds !== null) changes.rounds = values.rounds === 'on';
+    if (values.round_seconds !== null) changes.roundSeconds = values.round_seconds;
     await deferPrivately(interaction);
     if (Object.keys(changes).length === 0) {
       const campaign = await services.store.getCampaign(interaction.channelId);
@@ -71,6 +90,11 @@ export const config: GmSubcommand = {
     if (changes.messages === 'talk') notices.push('⚙️ **Messages are now table talk.** Act with `/act`, the option buttons, or a line starting with `>`.');
     if (changes.messages === 'actions') notices.push('⚙️ **Every message is an action again.** Lines starting with `((` or `//` stay out of character.');
     if (changes.limits !== undefined) notices.push(changes.limits === '' ? "🛡️ The table's limits were cleared by the GM." : "🛡️ The GM updated the table's limits; the DM keeps to them from the next turn.");
+    if (changes.rounds === true || (changes.roundSeconds !== undefined && outcome.settings.rounds === true)) {
+      const seconds = outcome.settings.roundSeconds ?? DEFAULT_ROUND_SECONDS;
+      notices.push(`⏳ **Rounds are on.** The DM waits until everyone who has been playing has acted (at most ${seconds} s after the first action), then answers the round in one turn.`);
+    }
+    if (changes.rounds === false) notices.push('⚙️ **Rounds are off.** The DM answers as actions come.');
     if (notices.length > 0) await announce(interaction, notices.join('\n'));
   },
 };
@@ -83,5 +107,6 @@ function describeSettings(settings: TableSettings): string {
     `Messages: ${settings.messages === 'actions' ? 'every message is an action' : 'table talk (act with `/act`, buttons or `>`)'}`,
     `Length: ${settings.length}`,
     `Limits: ${settings.limits === '' ? 'none' : settings.limits}`,
+    `Rounds: ${settings.rounds === true ? `on (at most ${settings.roundSeconds ?? DEFAULT_ROUND_SECONDS} s after the first action)` : 'off'}`,
   ].join('\n');
 }

@@ -1,11 +1,19 @@
-import { MessageFlags, type APIApplicationCommandSubcommandOption, type ChatInputCommandInteraction } from 'discord.js';
+import {
+  MessageFlags,
+  type APIApplicationCommandSubcommandGroupOption,
+  type APIApplicationCommandSubcommandOption,
+  type ChatInputCommandInteraction,
+} from 'discord.js';
 import type { Table } from '../../src/campaign/table.ts';
 import type { CommandServices } from '../../src/discord/command-types.ts';
 import { UserFacingError } from '../../src/errors.ts';
 
-/** One `/gm` subcommand: its JSON (part of /gm's data) and what it does. The GM check has passed before it runs. */
+/**
+ * One `/gm` subcommand, or a group of them (`lore`): its JSON (part of /gm's data) and what it does. The GM check has
+ * passed before it runs; a group picks its own subcommand.
+ */
 export type GmSubcommand = {
-  data: APIApplicationCommandSubcommandOption;
+  data: APIApplicationCommandSubcommandOption | APIApplicationCommandSubcommandGroupOption;
   execute(interaction: ChatInputCommandInteraction, services: CommandServices): Promise<void>;
 };
 

@@ -1,5 +1,6 @@
-import type { PartyMember, PlayerAction, RolledDice, SceneMetadata, TurnContext } from '../dm/types.ts';
-import type { Campaign, CharacterSheets, StoredTurn } from './types.ts';
+import type { PartyMember, PastTurn, PlayerAction, RolledDice, SceneMetadata, TurnContext } from '../dm/types.ts';
+import { selectLore } from './lorebook.ts';
+import type { Campaign, CharacterSheets, LoreEntry, StoredTurn } from './types.ts';
 
 /** Turns kept verbatim once older ones are folded into the campaign's running summary. */
 export const RECENT_TURNS_IN_PROMPT = 6;
@@ -67,9 +68,14 @@ export function buildTurnContext(input: {
   /** The campaign's character sheets by player id, and the rolls to report. Absent: none. */
   characters?: CharacterSheets;
   rolls?: RolledDice[];
+  /** The campaign's lorebook; only the entries the recent text calls for reach the prompt. Absent: none. */
+  lore?: readonly LoreEntry[];
   streaming: boolean;
 }): TurnContext {
   const { campaign } = input;
+  const recentTurns: PastTurn[] = unsummarisedTurns(campaign, input.recentTurns)
+    .slice(-FOLD_WHEN_UNSUMMARISED)
+    .map((turn) => ({ kind: turn.kind, actions: turn.actions, narrative: turn.narrative, response: turn.response }));
   return {
     turnId: input.turnId,
     campaign: {
@@ -84,12 +90,11 @@ export function buildTurnContext(input: {
     redirect: input.redirect ?? false,
     scene: input.scene ?? null,
     rules: { length: campaign.settings.length, limits: campaign.settings.limits },
-    recentTurns: unsummarisedTurns(campaign, input.recentTurns)
-      .slice(-FOLD_WHEN_UNSUMMARISED)
-      .map((turn) => ({ kind: turn.kind, actions: turn.actions, narrative: turn.narrative, response: turn.response })),
+    recentTurns,
     actions: input.actions,
     quiet: quietMembers(campaign, input.recentTurns, input.actions),
     rolls: (input.rolls ?? []).map(({ playerName, characterName, expression, rolls, total, reason }) => ({ playerName, characterName, expression, rolls, total, reason })),
+    lore: selectLore({ entries: input.lore ?? [], actions: input.actions, recentTurns }),
     streaming: input.streaming,
   };
 }

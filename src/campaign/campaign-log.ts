@@ -1,8 +1,9 @@
 import type { PlayerAction } from '../dm/types.ts';
-import type { Campaign, StoredTurn } from './types.ts';
+import type { Campaign, LoreEntry, StoredTurn } from './types.ts';
 
-// The campaign's log as a Markdown document for the GM (`/gm export`): the premise, the running summary, then every
-// delivered turn in order, with the players' actions, the DM's text, the options offered and which one was taken.
+// The campaign's log as a Markdown document for the GM (`/gm export`): the premise, the running summary, the lorebook
+// (the export is the GM's, so every entry, called up or not), then every delivered turn in order, with the players'
+// actions, the DM's text, the options offered and which one was taken.
 // Turns taken back by `/gm undo` or replaced by `/gm reroll` stay in the log, marked, so the export is the whole story.
 
 const STATUS_MARKS: Partial<Record<StoredTurn['status'], string>> = {
@@ -10,7 +11,7 @@ const STATUS_MARKS: Partial<Record<StoredTurn['status'], string>> = {
   undone: ' (undone by the GM)',
 };
 
-export function renderCampaignLog(campaign: Campaign, entries: readonly StoredTurn[]): string {
+export function renderCampaignLog(campaign: Campaign, entries: readonly StoredTurn[], lore: readonly LoreEntry[] = []): string {
   const lines: string[] = [
     `# Campaign log`,
     '',
@@ -23,6 +24,10 @@ export function renderCampaignLog(campaign: Campaign, entries: readonly StoredTu
     '## Story so far (the DM\'s running summary)',
     '',
     campaign.summary.trim() === '' ? '_Nothing summarised yet: the turns below are the whole story._' : campaign.summary.trim(),
+    '',
+    '## Lorebook',
+    '',
+    ...(lore.length === 0 ? ['_No lore entries._'] : lore.map((entry) => `- **${inline(entry.keys.join(', '))}**: ${inline(entry.text)}`)),
     '',
     '## Turns',
   ];
@@ -43,7 +48,7 @@ function renderEntry(entry: StoredTurn, choices: { action: PlayerAction; undone:
   if (entry.actions.length > 0) {
     lines.push('**Actions**', '');
     for (const action of entry.actions) {
-      lines.push(`- **${action.playerName}**${action.source === 'option' ? ' chose' : ''}: ${inline(action.text)}`);
+      lines.push(`- **${action.playerName}**${action.source === 'option' ? ' chose' : ''}: ${inline(action.text)}${checkOf(action)}`);
     }
     lines.push('');
   }
@@ -59,6 +64,14 @@ function renderEntry(entry: StoredTurn, choices: { action: PlayerAction; undone:
     });
   }
   return lines;
+}
+
+/** A check's roll beside its choice, so the GM's record shows the numbers the DM was given. */
+function checkOf(action: PlayerAction): string {
+  const check = action.check;
+  if (check === undefined) return '';
+  const against = check.difficulty === null ? '' : ` vs DC ${check.difficulty}: ${check.success === true ? 'success' : 'failure'}`;
+  return ` (🎲 ${check.expression}: ${inline(check.rolls)} = ${check.total}${against})`;
 }
 
 /**

@@ -7,6 +7,7 @@ import type { StoreConnection } from './create-keyv.ts';
 import {
   campaignSchema,
   characterSheetsSchema,
+  loreEntriesSchema,
   optionSetSchema,
   recentTurnsSchema,
   spendingRecordSchema,
@@ -23,6 +24,7 @@ import {
   charactersKey,
   guildUsageKey,
   logEntryKey,
+  loreKey,
   OPTION_SET_TTL_MS,
   optionSetKey,
   RECENT_TURNS_KEPT,
@@ -134,6 +136,12 @@ function buildCampaignStore(connection: StoreConnection, logger: Logger): Campai
 
     getCharacters: async (campaignId) => (await read(charactersKey(campaignId), characterSheetsSchema)) ?? {},
     saveCharacters: (campaignId, sheets) => write(charactersKey(campaignId), sheets),
+
+    getLore: async (campaignId) => (await read(loreKey(campaignId), loreEntriesSchema)) ?? [],
+    saveLore: async (campaignId, entries) => {
+      if (entries.length === 0) await keyv.delete(loreKey(campaignId));
+      else await write(loreKey(campaignId), entries);
+    },
 
     getOptionSet: (turnId) => read(optionSetKey(turnId), optionSetSchema),
     saveOptionSet: (optionSet) => write(optionSetKey(optionSet.turnId), optionSet, OPTION_SET_TTL_MS),

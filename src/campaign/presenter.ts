@@ -51,6 +51,11 @@ export type PresenterFactory = {
    * buttons; the others are deleted.
    */
   withdrawMessages(input: { channelId: string; messageIds: string[] }): Promise<void>;
+  /**
+   * Round mode's one status line in the channel: who the round still waits for (posted once, then edited), or null
+   * when the round is complete. Low priority, never awaited: the turn's own writes come first.
+   */
+  showRoundStatus(input: { channelId: string; waitingFor: string[] | null }): void;
   /** Posts text as the DM (a GM's narration), split across messages where it must be; resolves with their ids. */
   post(channelId: string, text: string): Promise<{ messageIds: string[] }>;
   /** A short notice in the channel (not part of a turn). */

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { sceneMetadataSchema } from '../dm/events.ts';
+import { optionCheckSchema, sceneMetadataSchema } from '../dm/events.ts';
 import type { CharacterSheet, PartyMember, PlayerAction, TurnUsage } from '../dm/types.ts';
 import type { TokenUsage } from '../llm/types.ts';
 import type { SpendingLine, SpendingRecord } from './spending.ts';
-import type { Campaign, OptionSet, StoredRoll, StoredScene, StoredTurn, TableReference, TableSettings, TurnSnapshot, UsageTotals } from './types.ts';
+import type { Campaign, LoreEntry, OptionSet, StoredRoll, StoredScene, StoredTurn, TableReference, TableSettings, TurnSnapshot, UsageTotals } from './types.ts';
 
 // Every value read from the store goes through one of these: the store outlives deployments, so a value
 // written by an older version (or by hand) must read as absent, never as a half-typed object. Fields added after
@@ -56,6 +56,16 @@ export const playerActionSchema = z
     text: z.string(),
     source: z.enum(['message', 'command', 'option']),
     choice: z.object({ turnId: z.string(), index: count }).optional(),
+    check: z
+      .object({
+        expression: z.string(),
+        rolls: z.string(),
+        total: z.number(),
+        difficulty: z.number().nullable(),
+        success: z.boolean().nullable(),
+        characterName: z.string().optional(),
+      })
+      .optional(),
   })
   // Actions stored before ids existed get one from their content: stable across reads, which is all recovery needs.
   .transform(({ id, ...action }): PlayerAction => ({ id: id ?? `${action.playerId}:${action.text.length}:${action.text.slice(0, 32)}`, ...action }));
@@ -68,6 +78,8 @@ const settingsSchema = z.object({
   length: z.enum(['short', 'normal', 'long']).default('normal'),
   limits: z.string().default(''),
   dailyTokens: z.number().int().positive().optional(),
+  rounds: z.boolean().optional(),
+  roundSeconds: z.number().int().min(10).max(600).optional(),
 }) satisfies z.ZodType<TableSettings, unknown>;
 
 export const campaignSchema = z
@@ -115,6 +127,7 @@ export const storedTurnSchema = z.object({
   narrative: z.string(),
   response: z.string(),
   options: z.array(z.string()),
+  checks: z.array(optionCheckSchema.nullable()).optional(),
   usage: turnUsageSchema,
   messageIds: z.array(z.string()),
   startedAt: z.string(),
@@ -149,6 +162,7 @@ export const optionSetSchema = z.object({
   channelId: z.string(),
   messageId: z.string(),
   options: z.array(z.string()),
+  checks: z.array(optionCheckSchema.nullable()).optional(),
   chosen: count.nullable(),
   live: z.boolean(),
 }) satisfies z.ZodType<OptionSet>;
@@ -182,3 +196,11 @@ const characterSheetSchema = z.object({
 }) satisfies z.ZodType<CharacterSheet, unknown>;
 
 export const characterSheetsSchema = z.record(z.string(), characterSheetSchema);
+
+export const loreEntriesSchema = z.array(
+  z.object({
+    keys: z.array(z.string()).default([]),
+    text: z.string(),
+    addedAt: z.string().default(''),
+  }) satisfies z.ZodType<LoreEntry, unknown>,
+);

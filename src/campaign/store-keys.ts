@@ -73,6 +73,11 @@ export function charactersKey(campaignId: string): string {
   return `${prefix}:characters:${campaignId}`;
 }
 
+/** The campaign's lorebook: per campaign, like the sheets, so a new `/gm start` begins with an empty one. */
+export function loreKey(campaignId: string): string {
+  return `${prefix}:lore:${campaignId}`;
+}
+
 /** One entry of a campaign's log (for the export): one small key per delivered turn, so a turn never rewrites the log. */
 export function logEntryKey(campaignId: string, index: number): string {
   return `${prefix}:log:${campaignId}:${index}`;

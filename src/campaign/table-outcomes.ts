@@ -1,6 +1,6 @@
 import type { CharacterSheet, PlayerAction, SceneMetadata } from '../dm/types.ts';
 import type { SpendingScope } from './spending.ts';
-import type { Campaign, StoredTurn, TableSettings } from './types.ts';
+import type { Campaign, LoreEntry, StoredTurn, TableSettings } from './types.ts';
 
 // What each request to a table answers. The Discord layer turns these into words; nothing here is worded for users.
 
@@ -80,6 +80,12 @@ export type RollOutcome =
   | { status: 'rolled'; rolls: string; total: number; recorded: boolean; characterName: string | null }
   /** Nothing was recorded: the roll could not be made as asked (`problem` says why, for the roller). */
   | { status: 'refused'; problem: string };
+
+/** `count`: the entries the lorebook holds afterwards. */
+export type AddLoreOutcome = { status: 'added'; entry: LoreEntry; replaced: boolean; count: number } | { status: 'invalid'; problem: string } | NoCampaign;
+
+/** `removed` is empty when no entry had the key word. */
+export type RemoveLoreOutcome = { status: 'removed'; removed: LoreEntry[]; count: number } | { status: 'invalid'; problem: string } | NoCampaign;
 
 export type CharacterOutcome =
   | { status: 'saved'; sheet: CharacterSheet; created: boolean }

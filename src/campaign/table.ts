@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Orchestrator } from '../dm/orchestrator.ts';
-import type { PlayerAction, SceneMetadata, TurnResult, TurnSink } from '../dm/types.ts';
+import type { OptionCheck, PlayerAction, SceneMetadata, TurnResult, TurnSink } from '../dm/types.ts';
 import { addUsage } from '../llm/token-usage.ts';
 import { hasRoomFor, MAX_ACTION_CHARACTERS, takeBatch, uniqueActions } from './action-batch.ts';
 import type { ActionRate } from './action-rate.ts';
@@ -12,16 +12,21 @@ import { joinParty } from './join-party.ts';
 import { TurnNotShownError, type PresenterFactory, type TurnPresenter } from './presenter.ts';
 import type { SpendingLedger } from './spending-ledger.ts';
 import { createTableRecords } from './table-records.ts';
+import { roundDeadline, roundWaitsFor } from './round.ts';
 import { applySceneEdits, emptyScene } from './scene-edits.ts';
 import { applySheetChanges, describeModifiers, type SheetChanges } from './character-sheet.ts';
 import { rollExpression, type CheckedExpression } from './dice.ts';
+import { withCheckRolled } from './option-check.ts';
+import { addLore, removeLore } from './lorebook.ts';
 import { ROLLS_KEPT } from './store-keys.ts';
 import type {
+  AddLoreOutcome,
   CharacterOutcome,
   ConfigureOutcome,
   EndOutcome,
   NarrateOutcome,
   PauseOutcome,
+  RemoveLoreOutcome,
   RerollOutcome,
   ResumeOutcome,
   RetryOutcome,
@@ -41,6 +46,7 @@ import type {
   Campaign,
   CampaignStore,
   CharacterSheets,
+  LoreEntry,
   SceneEdits,
   StoredRoll,
   StoredTurn,
@@ -53,12 +59,13 @@ import type {
 // The owner of one channel's campaign: the table. A table's whole life is here; docs/architecture.md draws it.
 //
 // Who writes. Every change of the channel's records (campaign, scene, turns, waiting actions, option sets, log, dice
-// rolls, character sheets) is a task on this table's one queue (`serialise`), run one after another in arrival order:
-// player actions, rolls and sheets, the start and the delivery of a turn, its scene metadata, summary folds, every GM
-// command, recovery. A task reads what it needs (the small records through the table's write-through cache,
-// table-records.ts) and writes it back before the next task starts; no record is held across a model call. The one
-// write outside the queue is a turn's message ids as its messages appear: chained after the turn's own record, and
-// awaited by every later write of that record. Nothing else in the bot writes a channel's records.
+// rolls, character sheets, lorebook) is a task on this table's one queue (`serialise`), run one after another in
+// arrival order: player actions, rolls and sheets, the start and the delivery of a turn, its scene metadata, summary
+// folds, every GM command (the lorebook's included), recovery. A task reads what it needs (the small records through
+// the table's write-through cache, table-records.ts) and writes it back before the next task starts; no record is
+// held across a model call. The one write outside the queue is a turn's message ids as its messages appear: chained
+// after the turn's own record, and awaited by every later write of that record. Nothing else in the bot writes a
+// channel's records.
 //
 // Turns. At most one turn (or GM narration) is in the works at a time: `work`. A turn is begun by a queue task that
 // reads the state, snapshots it, starts the model and records the turn (all before the next task); the model then
@@ -139,6 +146,8 @@ type Work = {
   /** The campaign's character sheets and the rolls not yet reported, as the turn began: its prompt tells them. */
   sheets: CharacterSheets;
   rolls: StoredRoll[];
+  /** The campaign's lorebook as the turn began; the context picks the entries its text calls for. */
+  lore: LoreEntry[];
   end(): void;
 };
 
@@ -159,6 +168,7 @@ function newWork(kind: Work['kind'], turn: StoredTurn): Work {
     storeFailure: null,
     sheets: {},
     rolls: [],
+    lore: [],
     end,
   };
 }
@@ -205,6 +215,11 @@ export function createTable(dependencies: TableDependencies) {
    * action that was told it starts the turn (what arrives after it is told it waits for the turn after).
    */
   let sealedBatch: Set<string> | null = null;
+  /** Round mode: when the round's first action came (memory only: after a restart the round opens again). */
+  let roundOpenedAt: number | null = null;
+  let roundTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Whether the channel shows a status line for the round, to be marked complete when its turn begins. */
+  let roundShown = false;
   /** The X-card withdrew the last turn: the next one is told to take the story another way (memory only). */
   let redirectNext = false;
   /** A "Try again" was pressed and its turn has not begun yet: a second press is told the DM is on it. */
@@ -287,8 +302,10 @@ export function createTable(dependencies: TableDependencies) {
       spending.waitForBudget({ channelId, guildId: campaign.guildId, spent, waiting: waiting.length, opening, wake: kick });
       return null;
     }
+    if (!opening && sealedBatch === null && campaign.settings.rounds === true && waitForRound(campaign, recentTurns, waiting)) return null;
+    endRound();
     // Read in the turn's own task: a roll made from here on is queued behind it, so the next turn reports it.
-    const [sheets, rolls] = await Promise.all([store.getCharacters(campaign.campaignId), store.getRolls(channelId)]);
+    const [sheets, rolls, lore] = await Promise.all([store.getCharacters(campaign.campaignId), store.getRolls(channelId), store.getLore(campaign.campaignId)]);
     let batch: PlayerAction[] = [];
     let rest = waiting;
     if (!opening) {
@@ -307,6 +324,7 @@ export function createTable(dependencies: TableDependencies) {
     const current = newWork('turn', turn);
     current.sheets = sheets;
     current.rolls = rolls.filter((roll) => roll.campaignId === campaign.campaignId);
+    current.lore = lore;
     work = current;
     // The model starts now; the records below are written before any other task, beside its first call.
     // The turn's record is written first; the writes of its message ids (playTurn) come after it.
@@ -332,6 +350,36 @@ export function createTable(dependencies: TableDependencies) {
     }
     // Wrapped: a promise returned bare would be adopted by the queue, which would then wait for the whole turn.
     return { played };
+  }
+
+  /**
+   * Round mode: true while the round still waits for someone who has been playing and its time has not run out. The
+   * channel's status line names them; a timer looks again when the time is up.
+   */
+  function waitForRound(campaign: Campaign, recentTurns: StoredTurn[], waiting: PlayerAction[]): boolean {
+    const openedAt = (roundOpenedAt ??= Date.now());
+    const deadline = roundDeadline(openedAt, campaign.settings.roundSeconds);
+    const waitsFor = roundWaitsFor(campaign, recentTurns, waiting);
+    if (waitsFor.length === 0 || Date.now() >= deadline) return false;
+    if (roundTimer === null) {
+      roundTimer = setTimeout(() => {
+        roundTimer = null;
+        kick();
+      }, deadline - Date.now());
+      roundTimer.unref();
+    }
+    roundShown = true;
+    presenters.showRoundStatus({ channelId, waitingFor: waitsFor.map((member) => member.name) });
+    return true;
+  }
+
+  /** A turn begins: the round is over. Actions left for the next turn open the next round when that is looked at. */
+  function endRound(): void {
+    if (roundTimer !== null) clearTimeout(roundTimer);
+    roundTimer = null;
+    roundOpenedAt = null;
+    if (roundShown) presenters.showRoundStatus({ channelId, waitingFor: null });
+    roundShown = false;
   }
 
   /**
@@ -390,6 +438,7 @@ export function createTable(dependencies: TableDependencies) {
         redirect: told.redirect,
         characters: current.sheets,
         rolls: current.rolls,
+        lore: current.lore,
         streaming,
       });
       try {
@@ -520,6 +569,7 @@ export function createTable(dependencies: TableDependencies) {
       narrative: result.narrative,
       response: result.response,
       options: result.options,
+      ...(result.checks === undefined ? {} : { checks: result.checks }),
       usage: result.usage,
       messageIds,
       finishedAt: now(),
@@ -530,7 +580,7 @@ export function createTable(dependencies: TableDependencies) {
     await store.saveTurns(channelId, [completed]);
     const lastMessageId = messageIds.at(-1);
     if (lastMessageId !== undefined && result.options.length > 0) {
-      await store.saveOptionSet({ turnId: completed.turnId, channelId, messageId: lastMessageId, options: result.options, chosen: null, live: true });
+      await store.saveOptionSet({ turnId: completed.turnId, channelId, messageId: lastMessageId, options: result.options, ...(result.checks === undefined ? {} : { checks: result.checks }), chosen: null, live: true });
     }
     await closeOptionsOf(completed.before?.previousOptionsTurnId ?? null);
     await records.saveCampaign({
@@ -635,7 +685,7 @@ export function createTable(dependencies: TableDependencies) {
           const optionSet = await store.getOptionSet(current.turnId);
           const lastMessageId = messageIds.at(-1);
           if (lastMessageId !== undefined && current.options.length > 0 && (optionSet === undefined || optionSet.live)) {
-            await store.saveOptionSet({ turnId: current.turnId, channelId, messageId: lastMessageId, options: current.options, chosen: null, live: true });
+            await store.saveOptionSet({ turnId: current.turnId, channelId, messageId: lastMessageId, options: current.options, ...(current.checks === undefined ? {} : { checks: current.checks }), chosen: null, live: true });
           }
           void presenters
             .markMessages({ channelId, messageIds: stale, note: 'shown again in full below' })
@@ -655,7 +705,7 @@ export function createTable(dependencies: TableDependencies) {
     const timestamp = now();
     presenter.sink({ type: 'narrative_chunk', content: turn.narrative, is_final: true, timestamp });
     presenter.sink({ type: 'player_response_chunk', content: turn.response, is_final: true, timestamp });
-    presenter.sink({ type: 'player_options', options: turn.options, timestamp });
+    presenter.sink({ type: 'player_options', options: turn.options, ...(turn.checks === undefined ? {} : { checks: turn.checks }), timestamp });
     return (await presenter.finish()).messageIds;
   }
 
@@ -789,11 +839,13 @@ export function createTable(dependencies: TableDependencies) {
         taken = { ...action, text };
       }
       if (campaign.status === 'paused' && campaign.held == null) return { status: 'paused' };
+      let check: OptionCheck | null = null;
       if (action.choice !== undefined) {
         const optionSet = await store.getOptionSet(action.choice.turnId);
         const text = optionSet?.options[action.choice.index];
         if (optionSet === undefined || text === undefined || optionSet.channelId !== channelId || !optionSet.live) return { status: 'passed' };
         taken = { ...taken, text };
+        check = optionSet.checks?.[action.choice.index] ?? null;
       }
       // Refusals name the turn the player waits for (the campaign and its count of delivered turns), so that whoever
       // tells the player can tell them once per turn.
@@ -808,13 +860,18 @@ export function createTable(dependencies: TableDependencies) {
       const rate = dependencies.actionRate;
       const retryAt = rate?.take({ guildId: campaign.guildId, playerId: taken.playerId }) ?? null;
       if (rate !== undefined && retryAt !== null) return { status: 'too_fast', perMinute: rate.perMinute, retryAt, turn };
+      // Rolled only once the click is sure to count: a refused click has shown no roll, so clicking again is no reroll.
+      if (check !== null) taken = withCheckRolled(taken, check, (await store.getCharacters(campaign.campaignId))[taken.playerId]);
       await records.saveWaiting([...waiting, taken]);
       if (campaign.held != null) {
         // Kept for when Discord lets the DM write again; the action is a good moment to try.
         void releaseHold({ now: false });
         return { status: 'queued', position: waiting.length + 1, action: taken, held: true };
       }
-      const busy = work !== null || loop !== null || sealedBatch !== null;
+      // In round mode no action starts a turn by itself: the round decides (beginTurn), from its first action on.
+      const rounds = campaign.settings.rounds === true;
+      if (rounds && waiting.length === 0) roundOpenedAt ??= Date.now();
+      const busy = work !== null || loop !== null || sealedBatch !== null || rounds;
       if (!busy) sealedBatch = new Set([...waiting, taken].map((waitingAction) => waitingAction.id));
       kick();
       return busy ? { status: 'queued', position: waiting.length + 1, action: taken } : { status: 'started', action: taken };
@@ -1202,6 +1259,31 @@ export function createTable(dependencies: TableDependencies) {
     });
   }
 
+  // `/gm lore add` and `remove`: the lorebook changes in the queue, so two GMs' edits never overwrite each other. A
+  // turn already begun keeps the lorebook it read; the next turn sees the change.
+
+  function addLoreEntry(request: { keys: string; text: string }): Promise<AddLoreOutcome> {
+    return serialise(async (): Promise<AddLoreOutcome> => {
+      const campaign = await records.campaign();
+      if (campaign === undefined || campaign.status === 'ended') return { status: 'not_running' };
+      const added = addLore(await store.getLore(campaign.campaignId), { ...request, at: now() });
+      if (!added.ok) return { status: 'invalid', problem: added.problem };
+      await store.saveLore(campaign.campaignId, added.entries);
+      return { status: 'added', entry: added.entry, replaced: added.replaced, count: added.entries.length };
+    });
+  }
+
+  function removeLoreEntries(keys: string): Promise<RemoveLoreOutcome> {
+    return serialise(async (): Promise<RemoveLoreOutcome> => {
+      const campaign = await records.campaign();
+      if (campaign === undefined || campaign.status === 'ended') return { status: 'not_running' };
+      const removal = removeLore(await store.getLore(campaign.campaignId), keys);
+      if (!removal.ok) return { status: 'invalid', problem: removal.problem };
+      if (removal.removed.length > 0) await store.saveLore(campaign.campaignId, removal.entries);
+      return { status: 'removed', removed: removal.removed, count: removal.entries.length };
+    });
+  }
+
   function configure(changes: Partial<TableSettings>): Promise<ConfigureOutcome> {
     return serialise(async (): Promise<ConfigureOutcome> => {
       const campaign = await records.campaign();
@@ -1283,6 +1365,8 @@ export function createTable(dependencies: TableDependencies) {
     withdraw,
     editScene,
     configure,
+    addLoreEntry,
+    removeLoreEntries,
     roll,
     setCharacter,
     recover,
@@ -1304,6 +1388,7 @@ export function createTable(dependencies: TableDependencies) {
       folding === null &&
       narrations.length === 0 &&
       sealedBatch === null &&
+      roundTimer === null &&
       Date.now() - lastUsedAt >= idleForMs,
   };
 }

@@ -1,5 +1,5 @@
 import type { TokenUsage } from '../llm/types.ts';
-import type { CharacterSheet, PartyMember, PlayerAction, RolledDice, SceneMetadata, TurnUsage } from '../dm/types.ts';
+import type { CharacterSheet, LoreFact, OptionCheck, PartyMember, PlayerAction, RolledDice, SceneMetadata, TurnUsage } from '../dm/types.ts';
 import type { SpendingRecord, SpendingScope } from './spending.ts';
 
 export type CampaignStatus = 'active' | 'paused' | 'ended';
@@ -19,6 +19,10 @@ export type TableSettings = {
   limits: string;
   /** The table's own daily token budget (`/gm budget`), at most the operator's channel ceiling; absent: the ceiling. */
   dailyTokens?: number | undefined;
+  /** Round mode: the DM waits for everyone who has been playing (round.ts). Absent: off. */
+  rounds?: boolean | undefined;
+  /** How long a round waits after its first action, 10 to 600 s. Absent: DEFAULT_ROUND_SECONDS. */
+  roundSeconds?: number | undefined;
 };
 
 export type Campaign = {
@@ -84,6 +88,8 @@ export type StoredTurn = {
   narrative: string;
   response: string;
   options: string[];
+  /** The check each option calls for, index for index; absent when none does (and on turns stored before checks). */
+  checks?: (OptionCheck | null)[] | undefined;
   usage: TurnUsage;
   /** Discord messages that show this turn, in order; the last one carries the option buttons. */
   messageIds: string[];
@@ -101,6 +107,8 @@ export type OptionSet = {
   channelId: string;
   messageId: string;
   options: string[];
+  /** The check each option calls for, index for index: a click on one rolls for the clicker. Absent when none does. */
+  checks?: (OptionCheck | null)[] | undefined;
   /** Index of the option that was chosen, once the next turn has started. */
   chosen: number | null;
   /** Whether a click still counts: until the next turn has delivered its own options. */
@@ -135,6 +143,9 @@ export type StoredRoll = RolledDice & {
 /** The campaign's character sheets, by player id. */
 export type CharacterSheets = Record<string, CharacterSheet>;
 
+/** One entry of the GM's lorebook (lorebook.ts): key words in the GM's spelling, and the fact. */
+export type LoreEntry = LoreFact & { addedAt: string };
+
 /** A table the store knows of (an active or paused campaign): what start-up recovery looks at. */
 export type TableReference = { channelId: string; guildId: string };
 
@@ -166,6 +177,10 @@ export interface CampaignStore {
 
   getCharacters(campaignId: string): Promise<CharacterSheets>;
   saveCharacters(campaignId: string, sheets: CharacterSheets): Promise<void>;
+
+  /** The campaign's lorebook, in the order the GM added it. */
+  getLore(campaignId: string): Promise<LoreEntry[]>;
+  saveLore(campaignId: string, entries: LoreEntry[]): Promise<void>;
 
   getOptionSet(turnId: string): Promise<OptionSet | undefined>;
   saveOptionSet(optionSet: OptionSet): Promise<void>;

@@ -1,8 +1,9 @@
-import { RESTEvents, Routes, type Client } from 'discord.js';
+import { escapeMarkdown, RESTEvents, Routes, type Client } from 'discord.js';
 import { WITHDRAWN_TEXT, type PresenterFactory } from '../campaign/presenter.ts';
 import type { Logger } from '../logger.ts';
 import { buildRetiredOptionRows } from './render/disable-buttons.ts';
-import { createMessagePort, type RenderChannel } from './render/discord-message-port.ts';
+import type { ScheduledMessage } from './render/channel-write-scheduler.ts';
+import { createMessagePort, type MessagePayload, type RenderChannel } from './render/discord-message-port.ts';
 import { GLOBAL_GATE_SHARE, MESSAGE_CONTENT_LIMIT, MESSAGE_SPLIT_SIZE } from '../constants.ts';
 import { buildOptionRow } from './render/option-buttons.ts';
 import { splitText } from './render/split-text.ts';
@@ -39,6 +40,8 @@ export function createDiscordPresenters(input: {
   const gate = createGlobalWriteGate({ perSecond: Math.floor(input.globalRequestsPerSecond * GLOBAL_GATE_SHARE) });
   const schedulers = createSchedulerRegistry({ logger, editIntervalMs: input.editIntervalMs, gate });
   const usedChannels = new Set<string>();
+  /** Each channel's round status line while its round waits. */
+  const roundLines = new Map<string, ScheduledMessage<MessagePayload>>();
 
   // Discord's own count of the channel bucket reaches every scheduler, so writes made before a restart, within the
   // same 5 s, are respected too (our own count starts empty with the process).
@@ -75,7 +78,7 @@ export function createDiscordPresenters(input: {
 
     retireOptions(optionSet) {
       try {
-        const components = buildRetiredOptionRows(optionSet.turnId, optionSet.options, optionSet.chosen);
+        const components = buildRetiredOptionRows(optionSet.turnId, optionSet.options, optionSet.chosen, optionSet.checks);
         const port = createMessagePort(channelFor(optionSet.channelId));
         const message = schedulers.getScheduler(optionSet.channelId).existingMessage(port, optionSet.messageId);
         // Low priority: the new turn's text comes first. A click on a stale button meanwhile still gets a fair answer
@@ -88,7 +91,7 @@ export function createDiscordPresenters(input: {
 
     restoreOptions(optionSet) {
       try {
-        const row = buildOptionRow(optionSet.turnId, optionSet.options);
+        const row = buildOptionRow(optionSet.turnId, optionSet.options, optionSet.checks);
         const port = createMessagePort(channelFor(optionSet.channelId));
         const message = schedulers.getScheduler(optionSet.channelId).existingMessage(port, optionSet.messageId);
         void message.write({ components: row === null ? [] : [row] }, 'background');
@@ -132,6 +135,23 @@ export function createDiscordPresenters(input: {
         await client.rest.delete(Routes.channelMessage(channelId, messageId)).catch((error: unknown) => {
           logger.warn({ err: error, channelId, messageId }, 'could not delete a message of a withdrawn turn');
         });
+      }
+    },
+
+    showRoundStatus({ channelId, waitingFor }) {
+      try {
+        const port = createMessagePort(channelFor(channelId));
+        const scheduler = schedulers.getScheduler(channelId);
+        const known = roundLines.get(channelId);
+        // One line per round: posted once, then edited; a complete round leaves its line saying so.
+        const line = known ?? scheduler.newMessage(port);
+        if (waitingFor === null) roundLines.delete(channelId);
+        else roundLines.set(channelId, line);
+        if (waitingFor === null && known === undefined) return;
+        const content = waitingFor === null ? '✅ *Everyone is in: the DM answers the round.*' : `⏳ *The round waits for: ${waitingFor.map((name) => escapeMarkdown(name)).join(', ')}*`;
+        void line.write({ content, components: [] }, 'partial').catch(() => undefined);
+      } catch (error) {
+        logger.warn({ err: error, channelId }, 'could not show the round status');
       }
     },
 

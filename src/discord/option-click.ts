@@ -1,7 +1,9 @@
 import { MessageFlags, type ButtonInteraction } from 'discord.js';
+import type { PlayerAction } from '../dm/types.ts';
 import type { Tables } from '../campaign/tables.ts';
 import { decodeCustomId } from './custom-id.ts';
 import { CHOICE_PASSED, HELD_ACTION_NOTE, refusalFor } from './describe-submit.ts';
+import { plainText } from './plain-text.ts';
 import { playerName } from './player-name.ts';
 import { buildRetiredOptionRows } from './render/disable-buttons.ts';
 
@@ -30,8 +32,7 @@ export async function handleOptionClick(interaction: ButtonInteraction, services
     await interaction.reply({ content: refusal ?? CHOICE_PASSED, flags: MessageFlags.Ephemeral });
     return;
   }
-  const option = outcome.action.text;
-  const line = `**${name}** chooses: ${option}`;
+  const line = choiceLine(name, outcome.action);
   if (outcome.status === 'queued') {
     await interaction.reply({ content: `${line}\n-# ${outcome.held === true ? HELD_ACTION_NOTE : 'The DM will answer this with the next turn.'}` });
     return;
@@ -41,6 +42,18 @@ export async function handleOptionClick(interaction: ButtonInteraction, services
   const options = optionsOf(interaction, decoded.turnId);
   await interaction.update({ components: buildRetiredOptionRows(decoded.turnId, options, decoded.index) });
   await interaction.followUp({ content: line });
+}
+
+/**
+ * What the table sees of a click. A check's roll is public, with the dice and the modifier as they fell, so nobody
+ * has to take the DM's word for it: `🎲 **Alice (Vex)** chooses: Sneak past — d20+DEX: [14]+3 = **17** vs DC 15: success`.
+ */
+export function choiceLine(name: string, action: PlayerAction): string {
+  const check = action.check;
+  if (check === undefined) return `**${name}** chooses: ${action.text}`;
+  const who = check.characterName === undefined ? name : `${name} (${plainText(check.characterName)})`;
+  const against = check.difficulty === null ? '' : ` vs DC ${check.difficulty}: ${check.success === true ? 'success' : 'failure'}`;
+  return `🎲 **${who}** chooses: ${action.text} — ${check.expression}: ${plainText(check.rolls)} = **${check.total}**${against}`;
 }
 
 /** The clicked message's options as its buttons show them; only labels are needed to draw them disabled. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ABILITIES } from './types.ts';
 
 // The four protocol events, in the JSON shape of the original WebSocket protocol (docs/architecture.md: a turn), so that
 // any sink (Discord, a web page, an overlay) can consume the same stream.
@@ -34,9 +35,21 @@ export const playerResponseChunkSchema = z.object({
   timestamp,
 });
 
+/** A check the DM called for on an option (`OptionCheck`). */
+export const optionCheckSchema = z.object({
+  ability: z.enum(ABILITIES).nullable(),
+  dice: z.string().min(1),
+  difficulty: z.number().int().nullable(),
+});
+
 export const playerOptionsSchema = z.object({
   type: z.literal('player_options'),
   options: z.array(z.string().min(1)).min(3).max(5),
+  /**
+   * Beside `options`, index for index, when any option is a check. An addition to the original protocol: a consumer
+   * that knows only `options` still reads plain strings.
+   */
+  checks: z.array(optionCheckSchema.nullable()).optional(),
   timestamp,
 });
 

@@ -1,9 +1,8 @@
 import type { Logger } from 'pino';
-import { z } from 'zod';
 import { LlmError } from '../llm/errors.ts';
 import type { LlmClient, TokenUsage } from '../llm/types.ts';
 import { now, sceneMetadataSchema, type SceneMetadata } from './events.ts';
-import { normaliseOptions } from './normalise-options.ts';
+import { normaliseOptionChoices, optionsOutputSchema } from './normalise-options.ts';
 import {
   metadataInstruction,
   NARRATION_LENGTH,
@@ -24,9 +23,6 @@ export type OrchestratorDependencies = { llm: LlmClient; models: PhaseModels; lo
 export type Orchestrator = {
   runTurn(context: TurnContext, sink: TurnSink, signal: AbortSignal): Promise<TurnResult>;
 };
-
-// Lenient on purpose: any list of strings is accepted, then normalised to 3-5 options.
-const optionsSchema = z.object({ options: z.array(z.string()) });
 
 const STRUCTURED_PHASE_MAX_TOKENS = 500;
 
@@ -87,7 +83,7 @@ export function createOrchestrator(dependencies: OrchestratorDependencies): Orch
       ...shared,
       model: models.options,
       maxTokens: STRUCTURED_PHASE_MAX_TOKENS,
-      schema: optionsSchema,
+      schema: optionsOutputSchema,
       schemaName: 'player_options',
       messages: [...prefix, optionsInstruction(narrative.text, response.text)],
     });
@@ -97,14 +93,14 @@ export function createOrchestrator(dependencies: OrchestratorDependencies): Orch
     } else if (optionsResult.truncated) {
       logger.warn({ model: models.options, maxTokens: STRUCTURED_PHASE_MAX_TOKENS, cut: optionsResult.value.options.at(-1) }, 'options were cut at the token cap; the last one is left out');
     }
-    const options = optionsResult.ok ? normaliseOptions(optionsResult.value.options, { lastIsCut: optionsResult.truncated }) : normaliseOptions([]);
+    const { options, checks } = optionsResult.ok ? normaliseOptionChoices(optionsResult.value.options, { lastIsCut: optionsResult.truncated }) : normaliseOptionChoices([]);
     const optionsDuration = performance.now() - optionsStartedAt;
     record('options', optionsResult.usage, {
       firstTokenMs: optionsDuration,
       durationMs: optionsDuration,
       via: optionsResult.ok ? 'structured' : 'default',
     });
-    emit({ type: 'player_options', options, timestamp: now() });
+    emit({ type: 'player_options', options, ...(checks === undefined ? {} : { checks }), timestamp: now() });
 
     const metadata = metadataCall.then((result): SceneMetadata | null => {
       const duration = performance.now() - metadataStartedAt;
@@ -118,7 +114,7 @@ export function createOrchestrator(dependencies: OrchestratorDependencies): Orch
       return result.value;
     });
 
-    return { narrative: narrative.text, response: response.text, options, usage, timings, metadata };
+    return { narrative: narrative.text, response: response.text, options, ...(checks === undefined ? {} : { checks }), usage, timings, metadata };
 
     function record(phase: keyof TurnUsage, phaseUsage: TokenUsage | undefined, timing: PhaseTiming): void {
       if (phaseUsage !== undefined) usage[phase] = phaseUsage;

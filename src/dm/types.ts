@@ -13,6 +13,33 @@ export type PlayerAction = {
   source: 'message' | 'command' | 'option';
   /** For a clicked option: which turn's option, so that turn's buttons can show the choice. */
   choice?: { turnId: string; index: number };
+  /** For a clicked check: the roll the table made for the clicker. It travels with the action (reroll, recent turns). */
+  check?: CheckResult | undefined;
+};
+
+/**
+ * A check the DM called for on one option: what is tested and with which dice, never a number rolled. `dice` is plain
+ * notation without abilities (`d20`, `2d6`); the clicker's modifier for `ability` is added when the table rolls.
+ */
+export type OptionCheck = {
+  ability: Ability | null;
+  dice: string;
+  /** The number to reach, when the DM set one; null: the DM judges the total. */
+  difficulty: number | null;
+};
+
+/** A check rolled in code on a click, as the prompt and the table's reply show it. */
+export type CheckResult = {
+  /** `d20+DEX`: the dice and the ability, as the button showed them. */
+  expression: string;
+  /** Each die as it fell, with the modifier (`[14]+3`). */
+  rolls: string;
+  total: number;
+  difficulty: number | null;
+  /** Against the difficulty; null when the DM set none. */
+  success: boolean | null;
+  /** The clicker's character, for the table's reply; the prompt has it from the party already. */
+  characterName?: string | undefined;
 };
 
 export type PastTurn = {
@@ -44,6 +71,12 @@ export type CharacterSheet = {
 };
 
 /** A roll made in code since the last turn: the DM narrates with these numbers and never invents its own. */
+/** A fact of the GM's lorebook, with the key words that call it into the prompt. */
+export type LoreFact = {
+  keys: string[];
+  text: string;
+};
+
 export type RolledDice = {
   playerName: string;
   /** The roller's character name, when they have a sheet. */
@@ -101,6 +134,8 @@ export type TurnContext = {
   quiet?: string[] | undefined;
   /** Dice rolled since the previous turn began, oldest first; absent or empty when none. */
   rolls?: RolledDice[] | undefined;
+  /** The GM's lorebook entries that the recent text calls for, most relevant first, within the lore budget. */
+  lore?: LoreFact[] | undefined;
   streaming: boolean;
 };
 
@@ -123,6 +158,8 @@ export type TurnResult = {
   narrative: string;
   response: string;
   options: string[];
+  /** Beside `options`, index for index: the check each one calls for, or null. Absent when none calls for one. */
+  checks?: (OptionCheck | null)[] | undefined;
   usage: TurnUsage;
   timings: Partial<Record<PhaseName, PhaseTiming>>;
   /** Resolves when the background metadata phase ends: the metadata, or null when it failed. Never rejects. */

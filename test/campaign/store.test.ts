@@ -15,6 +15,7 @@ import {
   recentTurnsKey,
   sceneKey,
   SNAPSHOTS_KEPT,
+  loreKey,
   waitingKey,
 } from '../../src/campaign/store-keys.ts';
 import type { Campaign, CampaignStore, OptionSet, StoredScene, StoredTurn, TurnSnapshot } from '../../src/campaign/types.ts';
@@ -411,6 +412,23 @@ describe.each(backends)('campaign store on $name', (backend) => {
     expect(await raw.keyv.get(waitingKey(channelId))).toBeUndefined();
     // Nothing waiting and nothing to delete is not an error either.
     await store.saveWaiting(channelId, []);
+  });
+
+  it('keeps a campaign’s lorebook in order, reads an entry without a date with a default, and deletes the key once empty', async () => {
+    const store = await openStore();
+    const raw = await openRawConnection();
+    const campaignId = newId();
+    expect(await store.getLore(campaignId)).toEqual([]);
+    const entries = [
+      { keys: ['Osric', 'harbourmaster'], text: 'Osric takes bribes in silver.', addedAt: '2026-01-01T00:00:00.000Z' },
+      { keys: ['kraken'], text: 'A kraken sleeps below.', addedAt: '2026-01-02T00:00:00.000Z' },
+    ];
+    await store.saveLore(campaignId, entries);
+    expect(await store.getLore(campaignId)).toEqual(entries);
+    await raw.keyv.set(loreKey(campaignId), [{ keys: ['Eel'], text: 'The Eel runs the docks.' }]);
+    expect(await store.getLore(campaignId)).toEqual([{ keys: ['Eel'], text: 'The Eel runs the docks.', addedAt: '' }]);
+    await store.saveLore(campaignId, []);
+    expect(await raw.keyv.get(loreKey(campaignId))).toBeUndefined();
   });
 
   it('gives an action stored without an id a stable id derived from its content', async () => {

@@ -59,6 +59,7 @@ function quietPresenters(): PresenterFactory {
     restoreOptions: () => undefined,
     markMessages: async () => undefined,
     withdrawMessages: async () => undefined,
+    showRoundStatus: () => undefined,
     post: async () => ({ messageIds: [`m${++counter}`] }),
     notice: async () => undefined,
   };

@@ -64,6 +64,7 @@ function recordingPresenters(holdFinish: (turnIndex: number) => Promise<unknown>
     restoreOptions: (optionSet) => void restored.push(optionSet),
     markMessages: async (input) => void marked.push({ messageIds: input.messageIds, note: input.note }),
     withdrawMessages: async (input) => void marked.push({ messageIds: input.messageIds, note: 'withdrawn' }),
+    showRoundStatus: () => undefined,
     post: async () => ({ messageIds: [`m${++messageCounter}`] }),
     notice: async (_channelId, text) => void notices.push(text),
   };

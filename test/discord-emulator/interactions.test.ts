@@ -68,6 +68,50 @@ describe('discord emulator: interactions', () => {
     expect(discord.commands(discord.guild.id)[0]).toMatchObject({ name: 'gm', default_member_permissions: String(PermissionFlagsBits.ManageGuild) });
   });
 
+  it('nests a subcommand group, its subcommand and their options as Discord does, typed from the registered command', async () => {
+    const withGroup = new SlashCommandBuilder()
+      .setName('gm')
+      .setDescription('Game master tools')
+      .addSubcommandGroup((group) =>
+        group
+          .setName('lore')
+          .setDescription('The lorebook')
+          .addSubcommand((subcommand) =>
+            subcommand
+              .setName('add')
+              .setDescription('Add a fact')
+              .addStringOption((option) => option.setName('key').setDescription('Key words').setRequired(true))
+              .addIntegerOption((option) => option.setName('weight').setDescription('How much')),
+          ),
+      );
+    await client.application.commands.set([withGroup.toJSON()], discord.guild.id);
+    const received = nextInteraction(client, isChatInput);
+    discord.slashCommand({ channel: 'tavern', user: 'gm', name: 'gm', subcommandGroup: 'lore', subcommand: 'add', options: { key: '12', weight: 3 } });
+
+    const interaction = await received;
+    expect(interaction.options.getSubcommandGroup()).toBe('lore');
+    expect(interaction.options.getSubcommand()).toBe('add');
+    // '12' stays a string: the type comes from the registered option, not from how the value looks.
+    expect(interaction.options.getString('key')).toBe('12');
+    expect(interaction.options.getInteger('weight')).toBe(3);
+    expect(interaction.options.data).toEqual([
+      {
+        name: 'lore',
+        type: 2,
+        options: [
+          {
+            name: 'add',
+            type: 1,
+            options: [
+              { name: 'key', type: 3, value: '12' },
+              { name: 'weight', type: 4, value: 3 },
+            ],
+          },
+        ],
+      },
+    ]);
+  });
+
   it('runs a slash command with a subcommand: deferred, edited, then a follow-up', async () => {
     await client.application.commands.set([gmCommand.toJSON()], discord.guild.id);
     const received = nextInteraction(client, isChatInput);

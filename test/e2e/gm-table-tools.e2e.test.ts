@@ -326,7 +326,7 @@ describe('/gm config', () => {
     const postsBefore = world.discord.messages('general').length;
     const view = await privateAnswer(gm('general', 'config'));
     expect(view.original?.content).toBe(
-      "**This table's settings**\nStreaming: as the bot is set up\nMessages: every message is an action\nLength: normal\nLimits: none",
+      "**This table's settings**\nStreaming: as the bot is set up\nMessages: every message is an action\nLength: normal\nLimits: none\nRounds: off",
     );
     expect(view.followUps).toEqual([]);
     expect(world.discord.messages('general')).toHaveLength(postsBefore);
@@ -425,7 +425,7 @@ describe('/gm config', () => {
 
     const shown = await privateAnswer(gm('general', 'config'));
     expect(shown.original?.content).toBe(
-      "**This table's settings**\nStreaming: off\nMessages: table talk (act with `/act`, buttons or `>`)\nLength: short\nLimits: none",
+      "**This table's settings**\nStreaming: off\nMessages: table talk (act with `/act`, buttons or `>`)\nLength: short\nLimits: none\nRounds: off",
     );
   });
 });

@@ -8,6 +8,7 @@ import {
 import { BUTTON_LABEL_LIMIT } from '../../constants.ts';
 import { decodeCustomId } from '../custom-id.ts';
 import { shortenLabel } from './button-label.ts';
+import type { OptionCheck } from '../../dm/types.ts';
 import { buildOptionRow } from './option-buttons.ts';
 
 type MessageRow = APIActionRowComponent<APIComponentInMessageActionRow>;
@@ -40,8 +41,13 @@ function disabledButton(button: APIButtonComponentWithCustomId, chosen: boolean)
 }
 
 /** The disabled rows of an old turn straight from its stored options, without fetching the message. */
-export function buildRetiredOptionRows(turnId: string, options: readonly string[], chosenIndex: number | null): MessageRow[] {
-  const row = buildOptionRow(turnId, options);
+export function buildRetiredOptionRows(
+  turnId: string,
+  options: readonly string[],
+  chosenIndex: number | null,
+  checks?: readonly (OptionCheck | null)[],
+): MessageRow[] {
+  const row = buildOptionRow(turnId, options, checks);
   if (row === null) return [];
   const chosen = chosenIndex === null ? undefined : row.components[chosenIndex]?.custom_id;
   return disableOptionRows([row], chosen);

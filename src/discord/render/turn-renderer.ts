@@ -1,6 +1,6 @@
 import { MESSAGE_CONTENT_LIMIT, MESSAGE_SPLIT_SIZE } from '../../constants.ts';
 import { TurnNotShownError } from '../../campaign/presenter.ts';
-import type { TurnEvent, TurnSink } from '../../dm/types.ts';
+import type { OptionCheck, TurnEvent, TurnSink } from '../../dm/types.ts';
 import type { Logger } from '../../logger.ts';
 import { shortenLabel } from './button-label.ts';
 import type { ChannelWriteScheduler, ScheduledMessage } from './channel-write-scheduler.ts';
@@ -99,6 +99,7 @@ export function createTurnRenderer(options: TurnRendererOptions): TurnRenderer {
   let responseStarted = false;
   let frozenUpTo = 0;
   let offeredOptions: readonly string[] = [];
+  let offeredChecks: readonly (OptionCheck | null)[] | undefined;
   const messages: RenderedMessage[] = [];
   // Final writes never reject here (failures are collected), so an unfinished turn leaves no unhandled rejection.
   const finalWrites: Promise<void>[] = [];
@@ -274,6 +275,7 @@ export function createTurnRenderer(options: TurnRendererOptions): TurnRenderer {
       case 'player_options':
         // The turn's text is complete once options exist: show them now rather than when the runner gets to finish().
         offeredOptions = event.options;
+        offeredChecks = event.checks;
         ending = end(undefined);
         // finish() hands the failure on later; until then it must not count as unhandled.
         ending.catch(() => undefined);
@@ -288,7 +290,7 @@ export function createTurnRenderer(options: TurnRendererOptions): TurnRenderer {
     stopTyping();
     clearFirstWriteTimer();
     const tail = freezeFullMessages();
-    const row = interruptReason === undefined ? buildOptionRow(turnId, offeredOptions) : retryable ? buildRetryRow(turnId) : null;
+    const row = interruptReason === undefined ? buildOptionRow(turnId, offeredOptions, offeredChecks) : retryable ? buildRetryRow(turnId) : null;
     const components = row === null ? [] : [row];
 
     const last = messages.at(-1);

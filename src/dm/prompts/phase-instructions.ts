@@ -62,6 +62,15 @@ export function responseInstruction(context: TurnContext, narrative: string): Ch
   };
 }
 
+/**
+ * Checks are optional, so a model that ignores this still gives good options. The numbers are the table's: the
+ * model names what is tested and how hard, and the code rolls when a player clicks.
+ */
+const CHECKS =
+  'When the outcome of an option is uncertain, you may make it a check: give "check" with the ability tested (STR, DEX, CON, INT, ' +
+  'WIS or CHA, or null), the dice (usually "d20", without modifiers) and a difficulty (the total to reach, or null to judge it yourself). ' +
+  'Otherwise "check" is null. Never roll or invent a result: the table rolls for whoever picks the option, adds their modifier, and tells you the result next turn.';
+
 export function optionsInstruction(narrative: string, response: string): ChatMessage {
   return {
     role: 'user',
@@ -70,7 +79,8 @@ export function optionsInstruction(narrative: string, response: string): ChatMes
       quote(`${narrative}\n\n${response}`),
       'Phase 3, PLAYER OPTIONS. Offer 3 to 5 distinct, concrete next actions the party could take now.',
       'Each under 80 characters, imperative, without numbering.',
-      'Answer with JSON only: {"options": ["…", "…", "…"]}',
+      CHECKS,
+      'Answer with JSON only: {"options": [{"text": "…", "check": null}, {"text": "…", "check": {"ability": "DEX", "dice": "d20", "difficulty": 15}}, …]}',
     ].join('\n\n'),
   };
 }

@@ -1,7 +1,7 @@
 import type { ChatMessage } from '../../llm/types.ts';
 import type { TurnContext } from '../types.ts';
 import { DUNGEON_MASTER_PERSONA } from './persona.ts';
-import { renderActions, renderCampaign, renderLimits, renderRecentTurns, renderRolls, renderScene, renderSpotlight } from './render-context.ts';
+import { renderActions, renderCampaign, renderLimits, renderLore, renderRecentTurns, renderRolls, renderScene, renderSpotlight } from './render-context.ts';
 
 /**
  * The messages every phase call of a turn starts with, byte for byte. Only the phase instruction and
@@ -11,6 +11,9 @@ export function buildSharedPrefix(context: TurnContext): ChatMessage[] {
   const sections = [renderCampaign(context.campaign)];
   const limits = renderLimits(context.rules.limits);
   if (limits !== '') sections.push(limits);
+  // Before the scene: the lore called up changes less often from turn to turn than the scene does.
+  const lore = renderLore(context.lore ?? []);
+  if (lore !== '') sections.push(lore);
   sections.push(renderScene(context.scene, context.opening));
   const recent = renderRecentTurns(context.recentTurns);
   if (recent !== '') sections.push(recent);

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { FOLD_WHEN_UNSUMMARISED, RECENT_TURNS_IN_PROMPT } from '../src/campaign/build-turn-context.ts';
 import { createCampaignStore } from '../src/campaign/keyv-campaign-store.ts';
-import type { PresenterFactory } from '../src/campaign/presenter.ts';
 import { createTables } from '../src/campaign/tables.ts';
 import { createOrchestrator } from '../src/dm/orchestrator.ts';
 import { SUMMARY_TARGET_CHARACTERS } from '../src/dm/prompts/summary-instruction.ts';
@@ -13,6 +12,7 @@ import type { PastTurn } from '../src/dm/types.ts';
 import { createLlmClient } from '../src/llm/create-llm-client.ts';
 import { dmResponder, phaseOf } from '../test/support/dm-script.ts';
 import { reply, startFakeOpenAi, type RecordedRequest } from '../test/support/fake-openai.ts';
+import { silentPresenters } from '../test/support/silent-presenters.ts';
 import { narrativeText, responseText } from './bench-texts.ts';
 
 // `npm run bench -- memory`: a long campaign, 300 turns with an action every turn, through the table owner, the
@@ -166,33 +166,6 @@ function sharedPrefixShare(first: RecordedRequest, request: RecordedRequest): nu
   let common = 0;
   while (common < base.length && common < later.length && base[common] === later[common]) common += 1;
   return later.length === 0 ? 0 : common / later.length;
-}
-
-function silentPresenters(): PresenterFactory {
-  let counter = 0;
-  return {
-    create: ({ onMessageCreated }) => {
-      const messageId = `m${(counter += 1)}`;
-      let created = false;
-      return {
-        start: () => undefined,
-        sink: () => {
-          if (created) return;
-          created = true;
-          onMessageCreated(messageId);
-        },
-        finish: async () => ({ messageIds: [messageId] }),
-        interrupt: async () => ({ messageIds: created ? [messageId] : [], completed: false }),
-      };
-    },
-    retireOptions: () => undefined,
-    restoreOptions: () => undefined,
-    markMessages: async () => undefined,
-    withdrawMessages: async () => undefined,
-    showRoundStatus: () => undefined,
-    post: async () => ({ messageIds: [`m${(counter += 1)}`] }),
-    notice: async () => undefined,
-  };
 }
 
 export const MEMORY_WINDOW = { verbatim: RECENT_TURNS_IN_PROMPT, foldWhenUnsummarised: FOLD_WHEN_UNSUMMARISED };

@@ -5,7 +5,6 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createActionRate } from '../../src/campaign/action-rate.ts';
 import { createCampaignStore } from '../../src/campaign/keyv-campaign-store.ts';
-import type { PresenterFactory } from '../../src/campaign/presenter.ts';
 import { createSpendingLedger, type BudgetWait } from '../../src/campaign/spending-ledger.ts';
 import { createTables, type Tables } from '../../src/campaign/tables.ts';
 import type { CampaignStore } from '../../src/campaign/types.ts';
@@ -14,6 +13,7 @@ import { foldIntoSummary } from '../../src/dm/summarise.ts';
 import { createLlmClient } from '../../src/llm/create-llm-client.ts';
 import { dmResponder, phaseOf } from '../support/dm-script.ts';
 import { startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai.ts';
+import { silentPresenters } from '../support/silent-presenters.ts';
 
 // The table with budgets: a turn that would start on a spent budget never reaches the model, and starts by itself once
 // the UTC day turns. The ledger's clock is set just before midnight, so the real timer of the reset fires in a second.
@@ -42,29 +42,6 @@ afterEach(async () => {
   await rm(directory, { recursive: true, force: true });
 });
 
-function quietPresenters(): PresenterFactory {
-  let counter = 0;
-  return {
-    create: ({ onMessageCreated }) => ({
-      start: () => undefined,
-      sink: () => undefined,
-      finish: async () => {
-        const messageId = `m${++counter}`;
-        onMessageCreated(messageId);
-        return { messageIds: [messageId] };
-      },
-      interrupt: async () => ({ messageIds: [], completed: false }),
-    }),
-    retireOptions: () => undefined,
-    restoreOptions: () => undefined,
-    markMessages: async () => undefined,
-    withdrawMessages: async () => undefined,
-    showRoundStatus: () => undefined,
-    post: async () => ({ messageIds: [`m${++counter}`] }),
-    notice: async () => undefined,
-  };
-}
-
 describe('a table with a daily budget', () => {
   it('keeps its turn from the model while the budget is spent, tells its players once, and plays it after the reset', async () => {
     // 300 ms before a UTC midnight, in the ledger's eyes.
@@ -86,7 +63,7 @@ describe('a table with a daily budget', () => {
     tables = createTables({
       store,
       orchestrator: createOrchestrator({ llm, models, logger }),
-      presenters: quietPresenters(),
+      presenters: silentPresenters(),
       logger,
       streaming: true,
       summarise: (input) => foldIntoSummary({ llm, model: 'm', ...input }),
@@ -129,7 +106,7 @@ describe('a table with a daily budget', () => {
     tables = createTables({
       store,
       orchestrator: createOrchestrator({ llm, models, logger }),
-      presenters: quietPresenters(),
+      presenters: silentPresenters(),
       logger,
       streaming: true,
       summarise: async (input, channelId) => {
@@ -169,7 +146,7 @@ describe('a table with a daily budget', () => {
     tables = createTables({
       store,
       orchestrator: createOrchestrator({ llm, models, logger }),
-      presenters: quietPresenters(),
+      presenters: silentPresenters(),
       logger,
       streaming: true,
       summarise: (input) => foldIntoSummary({ llm, model: 'm', ...input }),

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCampaignStore } from '../../src/campaign/keyv-campaign-store.ts';
-import type { PresenterFactory } from '../../src/campaign/presenter.ts';
 import { createTables, type Tables } from '../../src/campaign/tables.ts';
 import type { CampaignStore } from '../../src/campaign/types.ts';
 import type { TurnEvent } from '../../src/dm/events.ts';
@@ -13,6 +12,7 @@ import type { PlayerAction } from '../../src/dm/types.ts';
 import { createLlmClient } from '../../src/llm/create-llm-client.ts';
 import { dmResponder, phaseOf } from '../support/dm-script.ts';
 import { reply, startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai.ts';
+import { silentPresenters } from '../support/silent-presenters.ts';
 
 // A click on a check, at the table owner: the option set keeps the checks, a click rolls for the clicker with their
 // sheet's modifier, and two clicks on one check are two actions with a roll each. Discord is left out (a presenter
@@ -34,37 +34,6 @@ let directory: string;
 let store: CampaignStore;
 let tables: Tables | undefined;
 const shown: TurnEvent[] = [];
-
-function recordingPresenters(): PresenterFactory {
-  let messageCounter = 0;
-  const factory = {
-    create({ onMessageCreated }: { onMessageCreated: (messageId: string) => void }) {
-      const messageId = `m${++messageCounter}`;
-      let created = false;
-      return {
-        start: () => undefined,
-        sink: (event: TurnEvent) => {
-          shown.push(event);
-          if (!created) {
-            created = true;
-            onMessageCreated(messageId);
-          }
-        },
-        finish: async () => ({ messageIds: [messageId] }),
-        interrupt: async () => ({ messageIds: created ? [messageId] : [], completed: false }),
-      };
-    },
-    retireOptions: () => undefined,
-    restoreOptions: () => undefined,
-    markMessages: async () => undefined,
-    withdrawMessages: async () => undefined,
-    showRoundStatus: () => undefined,
-    post: async () => ({ messageIds: [`m${++messageCounter}`] }),
-    notice: async () => undefined,
-  };
-  // Only what a turn needs is recorded; other engineers' presenter additions do not concern checks.
-  return factory as unknown as PresenterFactory;
-}
 
 function click(name: string, turnId: string, index: number): PlayerAction {
   return { id: `click-${name}-${index}`, playerId: `id-${name}`, playerName: name, text: '', source: 'option', choice: { turnId, index } };
@@ -90,7 +59,7 @@ describe('a click on a check', () => {
   it("keeps the checks with the options, and rolls each clicker's own check with their modifier", async () => {
     const llm = createLlmClient({ apiKey: 'k', baseUrl: fake.url, firstTokenTimeoutMs: 2000, chunkTimeoutMs: 1000, totalTimeoutMs: 5000, maxRetries: 0 });
     const orchestrator = createOrchestrator({ llm, models: { narrative: 'm', response: 'm', options: 'm', metadata: 'm' }, logger });
-    tables = createTables({ store, orchestrator, presenters: recordingPresenters(), logger, streaming: true, summarise: async () => '' });
+    tables = createTables({ store, orchestrator, presenters: silentPresenters({ onEvent: (event) => shown.push(event) }), logger, streaming: true, summarise: async () => '' });
     const table = tables.of(CHANNEL);
     expect((await table.start({ guildId: GUILD, premise: 'A heist', tone: 'tense', startedBy: 'gm' })).status).toBe('started');
     await table.idle();

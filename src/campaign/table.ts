@@ -824,10 +824,10 @@ export function createTable(dependencies: TableDependencies) {
 
   /** A player's action (a message, /act, or a click with `choice`): stored before the answer says it was taken. */
   async function submit(action: PlayerAction): Promise<SubmitOutcome> {
-    // A click on the buttons of the turn in the works: they can only be seen once its final write has landed, and its
-    // option set is stored a moment later; the click must count rather than be told its choice has passed.
-    const clickedTurn = action.choice !== undefined && work?.kind === 'turn' && work.turn.turnId === action.choice.turnId ? work : null;
-    if (clickedTurn !== null) await clickedTurn.over;
+    // A click on the buttons of the turn in the works: its option set is stored a moment after they appear, and the
+    // click must count rather than be told its choice has passed.
+    const clicked = action.choice === undefined ? null : namedTurnOver(action.choice.turnId);
+    if (clicked !== null) await clicked;
     return serialise(async (): Promise<SubmitOutcome> => {
       if (dependencies.isShuttingDown()) return { status: 'shutting_down' };
       const campaign = await records.campaign();
@@ -1023,6 +1023,14 @@ export function createTable(dependencies: TableDependencies) {
   }
 
   /**
+   * A request that names the turn in the works by a button players can already see (its options, its failure note's
+   * "Try again") comes a moment before that turn has recorded its end: it waits for that end, then is decided.
+   */
+  function namedTurnOver(turnId: string): Promise<void> | null {
+    return work?.kind === 'turn' && work.turn.turnId === turnId ? work.over : null;
+  }
+
+  /**
    * The X-card, from anyone at the table: the turn being written, or else the last delivered one, is withdrawn (its
    * messages keep nothing readable) and played again from the state before it, told to go another way. A withdrawn
    * turn is discarded, so its text never enters a later prompt. A GM narration is withdrawn without a new one.
@@ -1153,8 +1161,8 @@ export function createTable(dependencies: TableDependencies) {
    */
   async function retry(turnId: string): Promise<RetryOutcome> {
     // The button shows as soon as the failed turn's note lands, a moment before the turn has kept its actions.
-    const failing = work?.turn.turnId === turnId ? work : null;
-    if (failing !== null) await failing.over;
+    const failing = namedTurnOver(turnId);
+    if (failing !== null) await failing;
     return serialise(async (): Promise<RetryOutcome> => {
       if (dependencies.isShuttingDown()) return { status: 'shutting_down' };
       const campaign = await records.campaign();

@@ -32,6 +32,24 @@ export function baseEnvironment(): Record<string, string> {
   return environment;
 }
 
+/** The bot's environment in the process tests: this emulator, this fake model, this store, no retries; `extra` on top. */
+export function testBotEnvironment(
+  input: { discord: { token: string; apiUrl: string }; openai: { url: string }; storeUrl: string },
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    ...baseEnvironment(),
+    DISCORD_TOKEN: input.discord.token,
+    DISCORD_API_URL: input.discord.apiUrl,
+    OPENAI_BASE_URL: input.openai.url,
+    OPENAI_API_KEY: 'test-key',
+    STORE_URL: input.storeUrl,
+    LOG_LEVEL: 'info',
+    LLM_MAX_RETRIES: '0',
+    ...extra,
+  };
+}
+
 export function spawnNode(script: string, environment: Record<string, string>): BotProcess {
   const child = spawn(process.execPath, [script], { cwd: PROJECT_ROOT, env: environment, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';

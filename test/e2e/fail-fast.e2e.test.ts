@@ -8,7 +8,7 @@ import { dmResponder, phaseOf } from '../support/dm-script.ts';
 import { startDiscordEmulator, type DiscordEmulator, type MessageSnapshot } from '../support/discord-emulator/index.ts';
 import { reply, startFakeOpenAi, type FakeOpenAi, type RecordedRequest } from '../support/fake-openai.ts';
 import { createGate } from '../support/gate.ts';
-import { baseEnvironment, killIfRunning, spawnNode, type BotProcess } from './bot-process.ts';
+import { killIfRunning, spawnNode, testBotEnvironment, type BotProcess } from './bot-process.ts';
 import { announced } from './bot-world.ts';
 
 // An uncaught exception leaves the process in a state nobody planned for: the bot logs it once, exits non-zero for its
@@ -23,22 +23,8 @@ const started: BotProcess[] = [];
 const narrativeHeld = createGate();
 let holdNarratives = true;
 
-function environment(extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    ...baseEnvironment(),
-    DISCORD_TOKEN: discord.token,
-    DISCORD_API_URL: discord.apiUrl,
-    OPENAI_BASE_URL: openai.url,
-    OPENAI_API_KEY: 'test-key',
-    STORE_URL: `sqlite://${join(directory, 'dm.sqlite')}`,
-    LOG_LEVEL: 'info',
-    LLM_MAX_RETRIES: '0',
-    ...extra,
-  };
-}
-
 async function startBotProcess(extra: Record<string, string> = {}): Promise<BotProcess> {
-  const bot = spawnNode('src/index.ts', environment(extra));
+  const bot = spawnNode('src/index.ts', testBotEnvironment({ discord, openai, storeUrl: `sqlite://${join(directory, 'dm.sqlite')}` }, extra));
   started.push(bot);
   await bot.waitForLog((line) => line.msg === 'connected to Discord', 20_000);
   return bot;

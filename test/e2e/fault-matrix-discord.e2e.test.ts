@@ -15,7 +15,7 @@ import {
   waitForTurnAfter,
   WRITING_MARK,
   type ChannelScript,
-} from './fault-matrix-support.ts';
+} from './scripted-channels.ts';
 
 // The fault matrix, Discord side: one fault of Discord at a time, injected at the network boundary (the emulator's
 // failNext and gateway closes), while a real table plays. Each case asserts what the players see (the turn's exact

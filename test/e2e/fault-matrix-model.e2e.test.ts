@@ -16,7 +16,7 @@ import {
   waitForTurnAfter,
   WRITING_MARK,
   type ChannelScript,
-} from './fault-matrix-support.ts';
+} from './scripted-channels.ts';
 
 // The fault matrix, model side: one fault of the DM's model server at a time, injected at the network boundary (the
 // fake OpenAI server), while players play a real table through the real discord.js client. Each case asserts what the

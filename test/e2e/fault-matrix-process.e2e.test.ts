@@ -9,9 +9,9 @@ import { dmResponder, phaseOf, SAMPLE_METADATA, SAMPLE_OPTIONS, type DmPhase } f
 import { startDiscordEmulator, type DiscordEmulator, type MessageSnapshot } from '../support/discord-emulator/index.ts';
 import { reply, startFakeOpenAi, type FakeOpenAi, type RecordedRequest, type Reply } from '../support/fake-openai.ts';
 import { createGate, type Gate } from '../support/gate.ts';
-import { baseEnvironment, killIfRunning, spawnNode, type BotProcess } from './bot-process.ts';
+import { killIfRunning, spawnNode, testBotEnvironment, type BotProcess } from './bot-process.ts';
 import { announced } from './bot-world.ts';
-import { actionsAskedFor, expectAnsweredOnce, optionButtons, turnMessages, waitForTurnAfter, WRITING_MARK } from './fault-matrix-support.ts';
+import { actionsAskedFor, expectAnsweredOnce, optionButtons, turnMessages, waitForTurnAfter, WRITING_MARK } from './scripted-channels.ts';
 
 // The fault matrix, process side: the bot as operators run it (`node src/index.ts`), stopped by SIGTERM or killed by
 // SIGKILL at each point of a turn, then started again on the same SQLite store. The points, each held on a gate of
@@ -85,17 +85,7 @@ async function closeWorld(world: World | undefined): Promise<void> {
 }
 
 async function startBot(world: World): Promise<BotProcess> {
-  const bot = spawnNode('src/index.ts', {
-    ...baseEnvironment(),
-    DISCORD_TOKEN: world.discord.token,
-    DISCORD_API_URL: world.discord.apiUrl,
-    OPENAI_BASE_URL: world.openai.url,
-    OPENAI_API_KEY: 'test-key',
-    STORE_URL: world.storeUrl,
-    LOG_LEVEL: 'info',
-    LLM_MAX_RETRIES: '0',
-    SHUTDOWN_GRACE_MS: '1000',
-  });
+  const bot = spawnNode('src/index.ts', testBotEnvironment(world, { SHUTDOWN_GRACE_MS: '1000' }));
   world.bots.push(bot);
   world.startedAtRequest.push(world.discord.requests.length);
   await bot.waitForLog((line) => line.msg === 'connected to Discord', 20_000);

@@ -10,8 +10,9 @@ import { dmResponder, phaseOf } from '../support/dm-script.ts';
 import { startDiscordEmulator, type DiscordEmulator, type MessageSnapshot } from '../support/discord-emulator/index.ts';
 import { reply, startFakeOpenAi, type FakeOpenAi, type RecordedRequest, type Reply } from '../support/fake-openai.ts';
 import { createGate, type Gate } from '../support/gate.ts';
-import { baseEnvironment, killIfRunning, spawnNode, type BotProcess } from './bot-process.ts';
+import { baseEnvironment, killIfRunning, spawnNode, testBotEnvironment, type BotProcess } from './bot-process.ts';
 import { announced } from './bot-world.ts';
+import { actionsAskedFor } from './scripted-channels.ts';
 
 // The bot as an operator runs it: `node src/index.ts` in its own process, configured by its environment, stopped by
 // a service manager's SIGTERM or killed outright, and started again on the same SQLite store.
@@ -27,16 +28,7 @@ let slowNarrative = false;
 const started: BotProcess[] = [];
 
 function botEnvironment(): Record<string, string> {
-  return {
-    ...baseEnvironment(),
-    DISCORD_TOKEN: discord.token,
-    DISCORD_API_URL: discord.apiUrl,
-    OPENAI_BASE_URL: openai.url,
-    OPENAI_API_KEY: 'test-key',
-    STORE_URL: `sqlite://${join(directory, 'dm.sqlite')}`,
-    LOG_LEVEL: 'info',
-    LLM_MAX_RETRIES: '0',
-  };
+  return testBotEnvironment({ discord, openai, storeUrl: `sqlite://${join(directory, 'dm.sqlite')}` });
 }
 
 /** `node src/deploy-commands.ts` against an emulator, as an operator runs `npm run deploy-commands`. */
@@ -245,17 +237,7 @@ describe('no acknowledged action is lost to a crash or a shutdown', () => {
       narratives: [],
       gates: [],
       async start(environment = {}) {
-        const bot = spawnNode('src/index.ts', {
-          ...baseEnvironment(),
-          DISCORD_TOKEN: worldDiscord.token,
-          DISCORD_API_URL: worldDiscord.apiUrl,
-          OPENAI_BASE_URL: worldOpenai.url,
-          OPENAI_API_KEY: 'test-key',
-          STORE_URL: world.storeUrl,
-          LOG_LEVEL: 'info',
-          LLM_MAX_RETRIES: '0',
-          ...environment,
-        });
+        const bot = spawnNode('src/index.ts', testBotEnvironment({ discord: worldDiscord, openai: worldOpenai, storeUrl: world.storeUrl }, environment));
         started.push(bot);
         await bot.waitForLog((line) => line.msg === 'connected to Discord', 20_000);
         return bot;
@@ -301,20 +283,6 @@ describe('no acknowledged action is lost to a crash or a shutdown', () => {
     );
   }
 
-  /** The lines of a narrative request's "## This turn's actions" section (the last section of the shared prefix). */
-  function actionsAnsweredBy(request: RecordedRequest): string[] {
-    const prompt = request.messages[1]?.content ?? '';
-    const heading = "## This turn's actions\n";
-    const at = prompt.lastIndexOf(heading);
-    if (at === -1) return [];
-    return prompt
-      .slice(at + heading.length)
-      .split('\n')
-      .filter((line) => line.startsWith('- '))
-      // "- Name: \"words\"" reads back as "Name: words".
-      .map((line) => line.slice(2).replace(/^([^:]+): (".*")$/, (_match, name: string, words: string) => `${name}: ${JSON.parse(words) as string}`));
-  }
-
   function narrativesOf(world: World, from = 0): RecordedRequest[] {
     return world.openai.requests.slice(from).filter((request) => phaseOf(request) === 'narrative');
   }
@@ -325,7 +293,7 @@ describe('no acknowledged action is lost to a crash or a shutdown', () => {
    */
   async function waitForAnswers(world: World, bot: BotProcess, from: number, turns: number): Promise<void> {
     await bot.waitForLogs((line) => line.msg === 'turn delivered', turns, 12_000).catch(() => {
-      const answered = narrativesOf(world, from).map(actionsAnsweredBy);
+      const answered = narrativesOf(world, from).map(actionsAskedFor);
       throw new Error(`the restarted bot did not deliver ${turns} turns within 12 s; the narratives it asked for answered ${JSON.stringify(answered)}`);
     });
   }
@@ -374,7 +342,7 @@ describe('no acknowledged action is lost to a crash or a shutdown', () => {
     world.discord.userMessage({ channel: 'tavern', user: 'bob', content: 'I light a torch from the altar' });
     const held = await waitForHeldTurn(world);
     const heldPrompt = narrativesOf(world).at(-1);
-    expect(heldPrompt === undefined ? [] : actionsAnsweredBy(heldPrompt)).toEqual(['Alice: I wade into the flooded nave', 'Bob: I light a torch from the altar']);
+    expect(heldPrompt === undefined ? [] : actionsAskedFor(heldPrompt)).toEqual(['Alice: I wade into the flooded nave', 'Bob: I light a torch from the altar']);
 
     // Two more players act while it streams: both wait for the next turn.
     const carol = world.discord.userMessage({ channel: 'tavern', user: 'carol', content: 'I search the flooded pews for the relic' });
@@ -414,11 +382,11 @@ describe('no acknowledged action is lost to a crash or a shutdown', () => {
 
     const replays = narrativesOf(world, before);
     // The interrupted turn again, as the batch it was, then the actions that waited behind it.
-    expect(replays.map(actionsAnsweredBy)).toEqual([
+    expect(replays.map(actionsAskedFor)).toEqual([
       ['Alice: I wade into the flooded nave', 'Bob: I light a torch from the altar'],
       ['Carol: I search the flooded pews for the relic', 'Dave: I bar the abbey doors behind us'],
     ]);
-    const answered = replays.flatMap(actionsAnsweredBy);
+    const answered = replays.flatMap(actionsAskedFor);
     for (const action of [
       'Alice: I wade into the flooded nave',
       'Bob: I light a torch from the altar',
@@ -495,11 +463,11 @@ describe('no acknowledged action is lost to a crash or a shutdown', () => {
     expect(second.stderr()).toBe('');
 
     const replays = narrativesOf(world, before);
-    expect(replays.map(actionsAnsweredBy)).toEqual([
+    expect(replays.map(actionsAskedFor)).toEqual([
       ['Alice: I wade into the flooded nave'],
       ['Bob: I light a torch from the altar', 'Carol: I bar the abbey doors behind us'],
     ]);
-    expect(replays.flatMap(actionsAnsweredBy).filter((line) => line.startsWith('Erin:'))).toEqual([]);
+    expect(replays.flatMap(actionsAskedFor).filter((line) => line.startsWith('Erin:'))).toEqual([]);
 
     const stored = await storedTable(world);
     expect(stored.waiting).toEqual([]);

@@ -4,9 +4,10 @@ import { dmResponder, phaseOf, type DmPhase, type DmScript } from '../support/dm
 import type { DiscordEmulator, MessageSnapshot } from '../support/discord-emulator/index.ts';
 import type { RecordedRequest, Reply, Responder } from '../support/fake-openai.ts';
 
-// What the three fault-matrix suites share: a fake DM whose replies are scripted per channel and phase, readers of
+// For end-to-end suites whose cases each play in a channel of their own, so what a case counts is its own doing (the
+// fault matrix, turn delivery, the X-card): a fake DM whose replies are scripted per channel and phase, readers of
 // what the DM was asked (the actions of a narrative request) and of the GM's `/gm export`, and the exactly-once check
-// built on both. Each case plays in a channel of its own, so what it counts is its own doing.
+// built on both.
 
 /** The premise a case's campaign is started with: how a request is traced back to its channel. */
 export function premiseOf(channel: string): string {

@@ -1,48 +1,36 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dmResponder, phaseOf, type DmPhase } from '../support/dm-script.ts';
 import type { MessageSnapshot } from '../support/discord-emulator/index.ts';
-import { reply, type RecordedRequest, type Reply } from '../support/fake-openai.ts';
+import { reply } from '../support/fake-openai.ts';
 import { createGate, type Gate } from '../support/gate.ts';
 import { announced, refusedRequests, startBotWorld, waitForOptions, type BotWorld } from './bot-world.ts';
+import { actionsAskedFor, createChannelScript, premiseOf, requestsOf, turnMessages as turnMessagesIn } from './scripted-channels.ts';
 
 // Every accepted action reaches the table whatever happens to the DM's messages: a moderator deleting the message
 // being written, or the bot losing its right to write in the channel mid-turn; and a failed turn can be tried again
-// by a button. The real discord.js client against the
-// emulator (which answers 10008 and 50013 as Discord does), the fake model held by the test.
+// by a button. The real discord.js client against the emulator (which answers 10008, 50013 and 50001 as Discord
+// does), the fake model held by the test.
 
 const CHANNELS = ['purge-room', 'locked-room', 'muted-room', 'retry-room'];
 const HELD_TEXT = 'The rope bridge sways over the chasm while the wind howls and the planks creak under every careful step.';
 
 let world: BotWorld;
-const special: { channel: string; phase: DmPhase; reply: Reply; used: boolean }[] = [];
-
-function premiseOf(channel: string): string {
-  return `The adventure of the ${channel}`;
-}
-
-function channelOf(request: RecordedRequest): string {
-  const prompt = request.messages[1]?.content ?? '';
-  return CHANNELS.find((channel) => prompt.includes(`Premise: ${premiseOf(channel)}`)) ?? '';
-}
+const script = createChannelScript(CHANNELS);
 
 function holdNextNarrative(channel: string): Gate {
   const gate = createGate();
-  special.push({ channel, phase: 'narrative', reply: reply.text(HELD_TEXT, { chunkDelayMs: 5, hold: { until: gate.until, afterChunks: 6 } }), used: false });
+  script.next(channel, 'narrative', reply.text(HELD_TEXT, { chunkDelayMs: 5, hold: { until: gate.until, afterChunks: 6 } }));
   return gate;
 }
 
-/** How many narrative requests carried this action's text: each accepted action must be answered exactly once. */
+/** How many narrative requests carried this action: each accepted action must be answered exactly once. */
 function timesAnswered(channel: string, action: string): number {
-  return world.openai.requests.filter(
-    (request) =>
-      phaseOf(request) === 'narrative' &&
-      channelOf(request) === channel &&
-      request.messages.some((message) => (message.content.split("## This turn's actions")[1] ?? '').includes(`"${action}"`)),
+  return requestsOf(world.openai.requests, CHANNELS, channel, 'narrative').filter((request) =>
+    actionsAskedFor(request).some((line) => line.endsWith(`: ${action}`)),
   ).length;
 }
 
 function turnMessages(channel: string): MessageSnapshot[] {
-  return world.botMessages(channel).filter((message) => message.interactionId === null);
+  return turnMessagesIn(world.discord, channel);
 }
 
 async function startCampaign(channel: string): Promise<void> {
@@ -51,14 +39,8 @@ async function startCampaign(channel: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  const defaults = dmResponder();
   world = await startBotWorld({ channels: CHANNELS });
-  world.openai.respondWith((request) => {
-    const found = special.find((entry) => !entry.used && entry.phase === phaseOf(request) && entry.channel === channelOf(request));
-    if (found === undefined) return defaults(request);
-    found.used = true;
-    return found.reply;
-  });
+  world.openai.respondWith(script.responder);
 });
 
 afterAll(async () => {
@@ -130,7 +112,7 @@ describe('turn delivery when Discord takes a message or the channel away', () =>
     const channel = 'retry-room';
     await startCampaign(channel);
     // The stream and its non-streamed fallback both fail.
-    for (let attempt = 0; attempt < 2; attempt += 1) special.push({ channel, phase: 'narrative', reply: reply.serverError(), used: false });
+    script.next(channel, 'narrative', reply.serverError(), reply.serverError());
     world.discord.userMessage({ channel, user: 'carol', content: 'I light the beacon on the tower' });
     const failed = await world.discord.waitFor(
       () => turnMessages(channel).find((message) => message.content.includes('could not be reached') && message.buttons.length === 1),

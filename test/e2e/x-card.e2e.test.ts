@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dmResponder, phaseOf } from '../support/dm-script.ts';
 import type { MessageSnapshot } from '../support/discord-emulator/index.ts';
-import { reply, type RecordedRequest, type Reply } from '../support/fake-openai.ts';
+import { reply, type RecordedRequest } from '../support/fake-openai.ts';
 import { createGate } from '../support/gate.ts';
 import { announced, refusedRequests, startBotWorld, waitForOptions, type BotWorld } from './bot-world.ts';
+import { channelOf, createChannelScript, premiseOf, requestsOf, turnMessages as turnMessagesIn } from './scripted-channels.ts';
 
 // The X-card: anyone taps it, privately; the turn on the table turns into "The scene shifts." and the DM plays it
 // again another way, without ever seeing the withdrawn text again.
@@ -12,21 +12,14 @@ const CHANNELS = ['box-room', 'stream-room', 'empty-room'];
 const WITHDRAWN = 'The box opens and a voice whispers the name of your dead brother, over and over, closer each time.';
 
 let world: BotWorld;
-const special: { channel: string; reply: Reply; used: boolean }[] = [];
-
-const premiseOf = (channel: string) => `The adventure of the ${channel}`;
-
-function channelOf(request: RecordedRequest): string {
-  const prompt = request.messages[1]?.content ?? '';
-  return CHANNELS.find((channel) => prompt.includes(`Premise: ${premiseOf(channel)}`)) ?? '';
-}
+const script = createChannelScript(CHANNELS);
 
 function narratives(channel: string): RecordedRequest[] {
-  return world.openai.requests.filter((request) => phaseOf(request) === 'narrative' && channelOf(request) === channel);
+  return requestsOf(world.openai.requests, CHANNELS, channel, 'narrative');
 }
 
 function turnMessages(channel: string): MessageSnapshot[] {
-  return world.botMessages(channel).filter((message) => message.interactionId === null);
+  return turnMessagesIn(world.discord, channel);
 }
 
 async function startCampaign(channel: string): Promise<void> {
@@ -35,14 +28,8 @@ async function startCampaign(channel: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  const defaults = dmResponder();
   world = await startBotWorld({ channels: CHANNELS });
-  world.openai.respondWith((request) => {
-    const found = phaseOf(request) === 'narrative' ? special.find((entry) => !entry.used && entry.channel === channelOf(request)) : undefined;
-    if (found === undefined) return defaults(request);
-    found.used = true;
-    return found.reply;
-  });
+  world.openai.respondWith(script.responder);
 });
 
 afterAll(async () => {
@@ -53,7 +40,7 @@ describe('the X-card', () => {
   it('withdraws the last turn anonymously: the table sees only "The scene shifts." and a new turn that went another way', async () => {
     const channel = 'box-room';
     await startCampaign(channel);
-    special.push({ channel, reply: reply.text(WITHDRAWN), used: false });
+    script.next(channel, 'narrative', reply.text(WITHDRAWN));
     world.discord.userMessage({ channel, user: 'alice', content: 'I open the little black box' });
     const withdrawn = await world.discord.waitFor(() => turnMessages(channel).find((message) => message.content.startsWith('The box opens') && message.buttons.length > 0), {
       description: 'the turn to withdraw',
@@ -84,7 +71,7 @@ describe('the X-card', () => {
     await world.bot.tables.of(world.discord.channels[channel]?.id ?? '').idle();
     world.discord.userMessage({ channel, user: 'alice', content: 'I step back' });
     await world.discord.waitFor(() => (narratives(channel).length === 4 ? true : undefined), { description: 'the next turn asked' });
-    const after = world.openai.requests.slice(requestsBefore).filter((candidate) => channelOf(candidate) === channel);
+    const after = world.openai.requests.slice(requestsBefore).filter((candidate) => channelOf(candidate, CHANNELS) === channel);
     expect(after.length).toBeGreaterThanOrEqual(5);
     for (const request of after) {
       expect(request.messages.map((message) => message.content).join('\n')).not.toContain('dead brother');
@@ -97,7 +84,7 @@ describe('the X-card', () => {
     const channel = 'stream-room';
     await startCampaign(channel);
     const gate = createGate();
-    special.push({ channel, reply: reply.text(WITHDRAWN, { chunkDelayMs: 5, hold: { until: gate.until, afterChunks: 4 } }), used: false });
+    script.next(channel, 'narrative', reply.text(WITHDRAWN, { chunkDelayMs: 5, hold: { until: gate.until, afterChunks: 4 } }));
     world.discord.userMessage({ channel, user: 'carol', content: 'I read the letter aloud' });
     const streaming = await world.discord.waitFor(() => turnMessages(channel).find((message) => message.content.startsWith('The box opens')), {
       description: 'the turn streaming',

@@ -34,6 +34,27 @@ const actCommand = new SlashCommandBuilder()
   .addStringOption((option) => option.setName('action').setDescription('What you do').setRequired(true));
 const sceneCommand = new SlashCommandBuilder().setName('scene').setDescription('What the DM knows of the scene');
 
+// One command per rule that the Discord client enforces on option values before it sends anything.
+const whisperCommand = new SlashCommandBuilder()
+  .setName('whisper')
+  .setDescription('Whisper to the DM')
+  .addStringOption((option) => option.setName('text').setDescription('What you whisper').setRequired(true).setMaxLength(1000))
+  .addStringOption((option) => option.setName('mood').setDescription('How').addChoices({ name: 'Calm', value: 'calm' }, { name: 'Urgent', value: 'urgent' }))
+  .addStringOption((option) => option.setName('aside').setDescription('No max_length: Discord caps it at 6000'));
+const castCommand = new SlashCommandBuilder()
+  .setName('cast')
+  .setDescription('Cast a spell')
+  .addSubcommand((subcommand) =>
+    subcommand
+      .setName('spell')
+      .setDescription('A spell')
+      .addStringOption((option) => option.setName('name').setDescription('Which spell').setRequired(true).setMinLength(3).setMaxLength(20))
+      .addIntegerOption((option) => option.setName('level').setDescription('Spell level').setMinValue(1).setMaxValue(9))
+      .addNumberOption((option) => option.setName('range').setDescription('In feet').setMinValue(0).setMaxValue(120.5))
+      .addIntegerOption((option) => option.setName('slot').setDescription('Slot').addChoices({ name: 'First', value: 1 }, { name: 'Second', value: 2 })),
+  )
+  .addSubcommand((subcommand) => subcommand.setName('rest').setDescription('Recover spell slots'));
+
 function nextInteraction<T extends Interaction>(client: Client, accept: (interaction: Interaction) => interaction is T): Promise<T> {
   return new Promise((resolve) => {
     const listener = (interaction: Interaction): void => {
@@ -185,6 +206,43 @@ describe('discord emulator: interactions', () => {
     await click.editReply({ components: [] });
     const view = await handle.reply();
     expect(view.original).toMatchObject({ id: turn.id, content: 'What do you do?', buttons: [] });
+  });
+
+  it.each([
+    ['a required option missing', { name: 'whisper' }, /^\/whisper: option "text" is required: the Discord client would not send it$/],
+    ['an empty required string', { name: 'whisper', options: { text: '' } }, /option "text" must be 1 or more in length \(got 0\)/],
+    ['a string over max_length', { name: 'whisper', options: { text: 'x'.repeat(4000) } }, /^\/whisper: option "text" must be 1000 or fewer in length \(got 4000\): the Discord client would not send it$/],
+    ['a string over 6000 without max_length', { name: 'whisper', options: { text: 'psst', aside: 'x'.repeat(6001) } }, /option "aside" must be 6000 or fewer in length \(got 6001\)/],
+    ['a string under min_length', { name: 'cast', subcommand: 'spell', options: { name: 'ox' } }, /option "name" must be 3 or more in length \(got 2\)/],
+    ['a value outside the choices', { name: 'whisper', options: { text: 'psst', mood: 'angry' } }, /option "mood" must be one of "calm", "urgent" \(got "angry"\)/],
+    ['a number outside the integer choices', { name: 'cast', subcommand: 'spell', options: { name: 'Light', slot: 3 } }, /option "slot" must be one of 1, 2 \(got 3\)/],
+    ['an integer under min_value', { name: 'cast', subcommand: 'spell', options: { name: 'Light', level: 0 } }, /option "level" must be 1 or more \(got 0\)/],
+    ['an integer over max_value', { name: 'cast', subcommand: 'spell', options: { name: 'Light', level: 10 } }, /option "level" must be 9 or less \(got 10\)/],
+    ['a fraction for an integer', { name: 'cast', subcommand: 'spell', options: { name: 'Light', level: 2.5 } }, /option "level" must be a whole number \(got 2.5\)/],
+    ['a number over max_value', { name: 'cast', subcommand: 'spell', options: { name: 'Light', range: 121 } }, /option "range" must be 120.5 or less \(got 121\)/],
+    ['an undeclared option', { name: 'whisper', options: { text: 'psst', loud: true } }, /^\/whisper: there is no option "loud"/],
+    ["an option of another subcommand", { name: 'cast', subcommand: 'rest', options: { name: 'Light' } }, /^\/cast: there is no option "name"/],
+    ['a subcommand that does not exist', { name: 'cast', subcommand: 'fly' }, /^\/cast: there is no subcommand "fly": the Discord client would not send it$/],
+    ['a required option missing in the subcommand', { name: 'cast', subcommand: 'spell', options: { level: 3 } }, /^\/cast: option "name" is required/],
+  ])('refuses to send what the Discord client would not: %s', async (_rule, input, refusal) => {
+    await client.application.commands.set([whisperCommand.toJSON(), castCommand.toJSON()], discord.guild.id);
+    expect(() => discord.slashCommand({ channel: 'tavern', user: 'alice', ...input })).toThrow(refusal);
+    expect(discord.acknowledgementDelays()).toEqual([]);
+  });
+
+  it('sends options at their limits, counting a string in code points as Discord does', async () => {
+    await client.application.commands.set([whisperCommand.toJSON(), castCommand.toJSON()], discord.guild.id);
+    const whispered = nextInteraction(client, isChatInput);
+    // 1000 emoji are 2000 UTF-16 units but 1000 characters for Discord.
+    discord.slashCommand({ channel: 'tavern', user: 'alice', name: 'whisper', options: { text: '🐉'.repeat(1000), mood: 'urgent', aside: 'x'.repeat(6000) } });
+    expect((await whispered).options.getString('text')).toHaveLength(2000);
+
+    const cast = nextInteraction(client, isChatInput);
+    discord.slashCommand({ channel: 'tavern', user: 'alice', name: 'cast', subcommand: 'spell', options: { name: 'Fly', level: 9, range: 120.5, slot: 2 } });
+    const interaction = await cast;
+    expect(interaction.options.getInteger('level')).toBe(9);
+    expect(interaction.options.getNumber('range')).toBe(120.5);
+    expect(interaction.options.getInteger('slot')).toBe(2);
   });
 
   it('answers 10062 to an acknowledgement after the 3 s deadline, on the emulator clock', async () => {

@@ -90,9 +90,11 @@ describe('/roll', () => {
     const content = privateContent(await rollCommand('bob', '999d9999', 'everything').reply());
     expect(content).toContain('more than 100 dice');
     expect(content).toContain('`2d6+3`');
-    for (const bad of ['d20+', 'banana', '2d1001', ' ', `${'1+'.repeat(75)}d6`, '{60d6,60d6}kh1']) {
+    for (const bad of ['d20+', 'banana', '2d1001', ' ', '{60d6,60d6}kh1']) {
       expect(privateContent(await rollCommand('bob', bad).reply())).toContain('Try `2d6+3`');
     }
+    // Over the registered max_length the client keeps it in the box (the bot's own "too long" is in dice.test.ts).
+    expect(() => rollCommand('bob', `${'1+'.repeat(75)}d6`)).toThrow(/option "dice" must be 100 or fewer in length \(got 152\)/);
     expect(world.discord.messages('tavern')).toHaveLength(before);
   });
 

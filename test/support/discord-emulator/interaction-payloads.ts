@@ -8,12 +8,12 @@ import {
   type APIApplicationCommand,
   type APIApplicationCommandInteractionDataBasicOption,
   type APIApplicationCommandInteractionDataOption,
-  type APIApplicationCommandOption,
   type APIChatInputApplicationCommandGuildInteraction,
   type APIInteractionDataResolved,
   type APIMessage,
   type APIMessageComponentGuildInteraction,
 } from 'discord-api-types/v10';
+import { sendableOptions } from './option-rules.ts';
 import { memberChannelPermissions, toApiChannel, toApiMember, toApiRole, toApiUser } from './payloads.ts';
 import type { EmulatorState } from './state.ts';
 import { findChannel, findUser, type WorldChannel, type WorldUser } from './world.ts';
@@ -73,17 +73,9 @@ export function buildSlashCommandPayload(
   const channel = findChannel(world, input.channel);
   const user = findUser(world, input.user);
 
-  let definitions: readonly APIApplicationCommandOption[] = registered.options ?? [];
-  const pickNested = (name: string, type: ApplicationCommandOptionType): void => {
-    const nested = definitions.find((option) => option.name === name && option.type === type);
-    definitions = nested && 'options' in nested && nested.options ? nested.options : [];
-  };
-  if (input.subcommandGroup) pickNested(input.subcommandGroup, ApplicationCommandOptionType.SubcommandGroup);
-  if (input.subcommand) pickNested(input.subcommand, ApplicationCommandOptionType.Subcommand);
-
   const resolved: APIInteractionDataResolved = {};
-  const leafOptions = Object.entries(input.options ?? {}).map(([name, value]) =>
-    toOption(state, channel, name, value, definitions.find((option) => option.name === name)?.type, resolved),
+  const leafOptions = sendableOptions(registered, input).map(({ definition, value }) =>
+    toOption(state, channel, definition.name, value, definition.type, resolved),
   );
 
   let options: APIApplicationCommandInteractionDataOption[] = leafOptions;
@@ -109,17 +101,16 @@ export function buildSlashCommandPayload(
   };
 }
 
-// Option values are typed from the registered command; an option it does not declare, from the JavaScript value.
+// Option values are typed from the registered command, not from how the value looks.
 function toOption(
   state: EmulatorState,
   channel: WorldChannel,
   name: string,
   value: SlashOptionValue,
-  declaredType: ApplicationCommandOptionType | undefined,
+  type: ApplicationCommandOptionType,
   resolved: APIInteractionDataResolved,
 ): APIApplicationCommandInteractionDataBasicOption {
   const world = state.world;
-  const type = declaredType ?? inferType(value);
   switch (type) {
     case ApplicationCommandOptionType.User:
     case ApplicationCommandOptionType.Mentionable: {
@@ -159,12 +150,6 @@ function toOption(
     default:
       return { name, type: ApplicationCommandOptionType.String, value: String(typeof value === 'object' ? value.id : value) };
   }
-}
-
-function inferType(value: SlashOptionValue): ApplicationCommandOptionType {
-  if (typeof value === 'boolean') return ApplicationCommandOptionType.Boolean;
-  if (typeof value === 'number') return Number.isInteger(value) ? ApplicationCommandOptionType.Integer : ApplicationCommandOptionType.Number;
-  return ApplicationCommandOptionType.String;
 }
 
 // A component interaction carries the whole message with its components: discord.js builds interaction.message from it.

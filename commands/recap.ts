@@ -29,7 +29,9 @@ export const recap: SlashCommand = {
       await interaction.reply({ content: 'No campaign has been played in this channel yet.', flags: MessageFlags.Ephemeral });
       return;
     }
-    const embed = recapEmbed(storySoFar(campaign, turns, scene?.metadata ?? null));
+    // A private recap reminds its reader of their own whispers; a public one never shows any.
+    const ownWhispers = shown ? [] : (await store.getWhispers(campaign.campaignId)).filter((whisper) => whisper.playerId === interaction.user.id);
+    const embed = recapEmbed(storySoFar(campaign, turns, scene?.metadata ?? null, ownWhispers));
     // Model and player text: it must never ping anyone, even in a public reply.
     await interaction.reply({
       embeds: [embed.toJSON()],

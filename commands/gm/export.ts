@@ -13,8 +13,12 @@ export const exportLog: GmSubcommand = {
     // Reads only: the log's entries are written once each by the table and never rewritten whole.
     const campaign = await services.store.getCampaign(interaction.channelId);
     if (campaign === undefined) throw new UserFacingError('No campaign has been played in this channel yet.');
-    const [entries, lore] = await Promise.all([services.store.getLog(campaign.campaignId, campaign.logLength), services.store.getLore(campaign.campaignId)]);
-    let markdown = renderCampaignLog(campaign, entries, lore);
+    const [entries, lore, whispers] = await Promise.all([
+      services.store.getLog(campaign.campaignId, campaign.logLength),
+      services.store.getLore(campaign.campaignId),
+      services.store.getWhispers(campaign.campaignId),
+    ]);
+    let markdown = renderCampaignLog(campaign, entries, lore, whispers);
     if (Buffer.byteLength(markdown) > ATTACHMENT_LIMIT_BYTES) {
       markdown = `${Buffer.from(markdown).subarray(0, ATTACHMENT_LIMIT_BYTES - 200).toString('utf8')}\n\n_(cut here: the log is longer than Discord lets a bot attach)_\n`;
     }

@@ -1,6 +1,7 @@
 import type { PartyMember, PastTurn, PlayerAction, RolledDice, SceneMetadata, TurnContext } from '../dm/types.ts';
 import { selectLore } from './lorebook.ts';
-import type { Campaign, CharacterSheets, LoreEntry, StoredTurn } from './types.ts';
+import type { Campaign, CharacterSheets, LoreEntry, StoredTurn, StoredWhisper } from './types.ts';
+import { whisperExchanges } from './whispers.ts';
 
 /** Turns kept verbatim once older ones are folded into the campaign's running summary. */
 export const RECENT_TURNS_IN_PROMPT = 6;
@@ -70,6 +71,8 @@ export function buildTurnContext(input: {
   rolls?: RolledDice[];
   /** The campaign's lorebook; only the entries the recent text calls for reach the prompt. Absent: none. */
   lore?: readonly LoreEntry[];
+  /** The campaign's whispers; the latest that still stand reach the prompt, as secrets. Absent: none. */
+  whispers?: readonly StoredWhisper[];
   streaming: boolean;
 }): TurnContext {
   const { campaign } = input;
@@ -95,6 +98,7 @@ export function buildTurnContext(input: {
     quiet: quietMembers(campaign, input.recentTurns, input.actions),
     rolls: (input.rolls ?? []).map(({ playerName, characterName, expression, rolls, total, reason }) => ({ playerName, characterName, expression, rolls, total, reason })),
     lore: selectLore({ entries: input.lore ?? [], actions: input.actions, recentTurns }),
+    whispers: whisperExchanges(input.whispers ?? [], input.recentTurns),
     streaming: input.streaming,
   };
 }

@@ -1,17 +1,24 @@
 import type { PlayerAction } from '../dm/types.ts';
-import type { Campaign, LoreEntry, StoredTurn } from './types.ts';
+import type { Campaign, LoreEntry, StoredTurn, StoredWhisper } from './types.ts';
+import { whisperWithdrawn } from './whispers.ts';
 
 // The campaign's log as a Markdown document for the GM (`/gm export`): the premise, the running summary, the lorebook
 // (the export is the GM's, so every entry, called up or not), then every delivered turn in order, with the players'
 // actions, the DM's text, the options offered and which one was taken.
 // Turns taken back by `/gm undo` or replaced by `/gm reroll` stay in the log, marked, so the export is the whole story.
+// Whispers appear after the turn they followed, each marked private: the GM reads them, the table never did.
 
 const STATUS_MARKS: Partial<Record<StoredTurn['status'], string>> = {
   discarded: ' (replaced by a reroll)',
   undone: ' (undone by the GM)',
 };
 
-export function renderCampaignLog(campaign: Campaign, entries: readonly StoredTurn[], lore: readonly LoreEntry[] = []): string {
+export function renderCampaignLog(
+  campaign: Campaign,
+  entries: readonly StoredTurn[],
+  lore: readonly LoreEntry[] = [],
+  whispers: readonly StoredWhisper[] = [],
+): string {
   const lines: string[] = [
     `# Campaign log`,
     '',
@@ -32,10 +39,20 @@ export function renderCampaignLog(campaign: Campaign, entries: readonly StoredTu
     '## Turns',
   ];
   const choices = choicesByTurn(entries);
+  const placed = new Set<string>();
+  const whispersAfter = (turnId: string | null): string[] =>
+    whispers
+      .filter((whisper) => whisper.afterTurnId === turnId)
+      .flatMap((whisper) => {
+        placed.add(whisper.id);
+        return ['', renderWhisper(whisper, entries)];
+      });
   for (const entry of entries) {
-    lines.push('', ...renderEntry(entry, choices.get(entry.turnId) ?? []));
+    lines.push('', ...renderEntry(entry, choices.get(entry.turnId) ?? []), ...whispersAfter(entry.turnId));
   }
   if (entries.length === 0) lines.push('', '_No turn has been played yet._');
+  // A whisper whose turn is no longer in the log (a log cut short) still belongs to the GM's record.
+  for (const whisper of whispers) if (!placed.has(whisper.id)) lines.push('', renderWhisper(whisper, entries));
   return `${lines.join('\n')}\n`;
 }
 
@@ -64,6 +81,12 @@ function renderEntry(entry: StoredTurn, choices: { action: PlayerAction; undone:
     });
   }
   return lines;
+}
+
+function renderWhisper(whisper: StoredWhisper, entries: readonly StoredTurn[]): string {
+  const who = whisper.characterName === undefined ? whisper.playerName : `${whisper.playerName} (${whisper.characterName})`;
+  const taken = whisperWithdrawn(whisper, entries) ? ', its turn was taken back' : '';
+  return [`> 🤫 **Private whisper** from **${inline(who)}** (only they read the answer${taken})`, '>', quote(`**${inline(whisper.playerName)}:** ${whisper.text}`), '>', quote(`**DM:** ${whisper.answer}`)].join('\n');
 }
 
 /** A check's roll beside its choice, so the GM's record shows the numbers the DM was given. */

@@ -8,6 +8,7 @@ import {
   campaignSchema,
   characterSheetsSchema,
   loreEntriesSchema,
+  storedWhispersSchema,
   optionSetSchema,
   recentTurnsSchema,
   spendingRecordSchema,
@@ -25,6 +26,7 @@ import {
   guildUsageKey,
   logEntryKey,
   loreKey,
+  whispersKey,
   OPTION_SET_TTL_MS,
   optionSetKey,
   RECENT_TURNS_KEPT,
@@ -141,6 +143,11 @@ function buildCampaignStore(connection: StoreConnection, logger: Logger): Campai
     saveLore: async (campaignId, entries) => {
       if (entries.length === 0) await keyv.delete(loreKey(campaignId));
       else await write(loreKey(campaignId), entries);
+    },
+    getWhispers: async (campaignId) => (await read(whispersKey(campaignId), storedWhispersSchema)) ?? [],
+    saveWhispers: async (campaignId, whispers) => {
+      if (whispers.length === 0) await keyv.delete(whispersKey(campaignId));
+      else await write(whispersKey(campaignId), whispers);
     },
 
     getOptionSet: (turnId) => read(optionSetKey(turnId), optionSetSchema),

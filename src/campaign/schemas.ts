@@ -3,7 +3,7 @@ import { optionCheckSchema, sceneMetadataSchema } from '../dm/events.ts';
 import type { CharacterSheet, PartyMember, PlayerAction, TurnUsage } from '../dm/types.ts';
 import type { TokenUsage } from '../llm/types.ts';
 import type { SpendingLine, SpendingRecord } from './spending.ts';
-import type { Campaign, LoreEntry, OptionSet, StoredRoll, StoredScene, StoredTurn, TableReference, TableSettings, TurnSnapshot, UsageTotals } from './types.ts';
+import type { Campaign, LoreEntry, OptionSet, StoredRoll, StoredScene, StoredTurn, StoredWhisper, TableReference, TableSettings, TurnSnapshot, UsageTotals } from './types.ts';
 
 // Every value read from the store goes through one of these: the store outlives deployments, so a value
 // written by an older version (or by hand) must read as absent, never as a half-typed object. Fields added after
@@ -203,4 +203,17 @@ export const loreEntriesSchema = z.array(
     text: z.string(),
     addedAt: z.string().default(''),
   }) satisfies z.ZodType<LoreEntry, unknown>,
+);
+
+export const storedWhispersSchema = z.array(
+  z.object({
+    id: z.string(),
+    playerId: z.string(),
+    playerName: z.string(),
+    characterName: z.string().optional(),
+    text: z.string(),
+    answer: z.string(),
+    afterTurnId: z.string().nullable(),
+    whisperedAt: z.string(),
+  }) satisfies z.ZodType<StoredWhisper, unknown>,
 );

@@ -74,6 +74,8 @@ export type SpendingLedger = {
   recordTurn(input: { guildId: string; channelId: string; usage: TurnUsage }): Promise<void>;
   /** A summary fold of the channel's campaign. Never rejects: a failure is logged. */
   recordSummary(input: { channelId: string; model: string; usage: TokenUsage | undefined }): Promise<void>;
+  /** A whisper's private answer: tokens like a turn's, but not a turn. */
+  recordWhisper(input: { guildId: string; channelId: string; model: string; usage: TokenUsage | undefined }): Promise<void>;
   report(input: { guildId: string; channelId: string; tableDailyTokens: number | undefined }): Promise<SpendingReport>;
   /** The table's turn waits for its budget: `wake` is called at the reset or when a GM changes the table's budget. */
   waitForBudget(input: BudgetWait & { wake(): void }): void;
@@ -205,6 +207,12 @@ export function createSpendingLedger(options: {
       const at = new Date(now());
       const lines: SpendingLine[] = [{ phase: 'summary', model, ...usage }];
       await add([...keysOf('guild', campaign.guildId, at), ...keysOf('channel', channelId, at)], lines, 0);
+    },
+
+    async recordWhisper({ guildId, channelId, model, usage }) {
+      if (usage === undefined) return;
+      const at = new Date(now());
+      await add([...keysOf('guild', guildId, at), ...keysOf('channel', channelId, at)], [{ phase: 'whisper', model, ...usage }], 0);
     },
 
     async report({ guildId, channelId, tableDailyTokens }) {

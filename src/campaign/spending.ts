@@ -11,10 +11,10 @@ export type Budgets = { dailyTokensPerGuild: number; dailyTokensPerChannel: numb
 /** Dollars per million tokens. */
 export type ModelPrice = { input: number; cachedInput: number; output: number };
 
-/** The four phases of a turn, and the summary folds that keep the prompt bounded. */
-export type SpendingPhase = PhaseName | 'summary';
+/** The four phases of a turn, the private answers to whispers, and the summary folds that keep the prompt bounded. */
+export type SpendingPhase = PhaseName | 'whisper' | 'summary';
 
-export const SPENDING_PHASES: readonly SpendingPhase[] = ['narrative', 'response', 'options', 'metadata', 'summary'];
+export const SPENDING_PHASES: readonly SpendingPhase[] = ['narrative', 'response', 'options', 'metadata', 'whisper', 'summary'];
 
 /** Tokens of one phase on one model, as the provider reported them. `promptTokens` includes the cached ones. */
 export type SpendingLine = TokenUsage & { phase: SpendingPhase; model: string };

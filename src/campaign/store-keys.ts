@@ -73,6 +73,14 @@ export function charactersKey(campaignId: string): string {
   return `${prefix}:characters:${campaignId}`;
 }
 
+/** The campaign's whispers: per campaign, like the lorebook, so a new campaign keeps none of the old secrets. */
+export function whispersKey(campaignId: string): string {
+  return `${prefix}:whispers:${campaignId}`;
+}
+
+/** The newest whispers kept: the export's record of them, and more than any prompt or recap shows. */
+export const WHISPERS_KEPT = 50;
+
 /** The campaign's lorebook: per campaign, like the sheets, so a new `/gm start` begins with an empty one. */
 export function loreKey(campaignId: string): string {
   return `${prefix}:lore:${campaignId}`;

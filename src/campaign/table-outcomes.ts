@@ -91,3 +91,19 @@ export type CharacterOutcome =
   | { status: 'saved'; sheet: CharacterSheet; created: boolean }
   | { status: 'invalid'; problem: string }
   | NoCampaign;
+
+export type WhisperOutcome =
+  /** The DM answered; `kept`: the whisper is recorded for later prompts (false: the campaign ended meanwhile). */
+  | { status: 'answered'; answer: string; kept: boolean }
+  /** The DM could not answer now (the model failed, or the bot is restarting); nothing was recorded. */
+  | { status: 'failed'; reason: 'model' | 'restarting' }
+  | { status: 'too_long'; limit: number }
+  | { status: 'not_active' }
+  | { status: 'paused' }
+  /** No scene has been played yet: there is nothing to whisper about. */
+  | { status: 'not_opened' }
+  /** The player's previous whisper is still being answered. */
+  | { status: 'busy' }
+  | { status: 'budget_spent'; scope: SpendingScope; resetAt: Date }
+  | { status: 'too_fast'; perMinute: number; retryAt: Date }
+  | { status: 'shutting_down' };

@@ -18,6 +18,7 @@ import { applySheetChanges, describeModifiers, type SheetChanges } from './chara
 import { rollExpression, type CheckedExpression } from './dice.ts';
 import { withCheckRolled } from './option-check.ts';
 import { addLore, removeLore } from './lorebook.ts';
+import { createWhisperDesk, type WhisperRequest } from './whisper-desk.ts';
 import { ROLLS_KEPT } from './store-keys.ts';
 import type {
   AddLoreOutcome,
@@ -31,6 +32,7 @@ import type {
   ResumeOutcome,
   RetryOutcome,
   RollOutcome,
+  WhisperOutcome,
   WithdrawOutcome,
   SceneOutcome,
   StartOutcome,
@@ -50,6 +52,7 @@ import type {
   SceneEdits,
   StoredRoll,
   StoredTurn,
+  StoredWhisper,
   TableHold,
   TableSettings,
   TurnSnapshot,
@@ -90,6 +93,9 @@ import type {
 // - withdraw (the X-card, anyone): the turn in the works is taken away with its actions kept, or else the last
 //   delivered turn is rewound; it is discarded, its messages keep one line, and its batch plays again first, told to
 //   go another way.
+// - whisper (a player, privately): answered at once beside any turn, from the state as it stands, and recorded by a
+//   queue task only while the same campaign is on (whisper-desk.ts). A turn's prompt knows the whispers recorded
+//   before it began; a whisper after a turn that is later undone or withdrawn goes with that turn.
 // - scene, config: written at once; a running turn keeps the prompt it started with. Scene fields the GM set after a
 //   turn started are kept over that turn's own metadata.
 //
@@ -148,6 +154,8 @@ type Work = {
   rolls: StoredRoll[];
   /** The campaign's lorebook as the turn began; the context picks the entries its text calls for. */
   lore: LoreEntry[];
+  /** The campaign's whispers as the turn began: its prompt keeps them secret. */
+  whispers: StoredWhisper[];
   end(): void;
 };
 
@@ -169,6 +177,7 @@ function newWork(kind: Work['kind'], turn: StoredTurn): Work {
     sheets: {},
     rolls: [],
     lore: [],
+    whispers: [],
     end,
   };
 }
@@ -201,6 +210,18 @@ export function createTable(dependencies: TableDependencies) {
   const { channelId, store, orchestrator, presenters } = dependencies;
   const logger = dependencies.logger.child({ channelId });
   const records = createTableRecords(store, channelId);
+  const whisperDesk = createWhisperDesk({
+    channelId,
+    store,
+    records,
+    serialise,
+    orchestrator,
+    logger,
+    streaming: dependencies.streaming,
+    isShuttingDown: dependencies.isShuttingDown,
+    spending: dependencies.spending,
+    actionRate: dependencies.actionRate,
+  });
 
   let queue: Promise<unknown> = Promise.resolve();
   let work: Work | null = null;
@@ -305,7 +326,12 @@ export function createTable(dependencies: TableDependencies) {
     if (!opening && sealedBatch === null && campaign.settings.rounds === true && waitForRound(campaign, recentTurns, waiting)) return null;
     endRound();
     // Read in the turn's own task: a roll made from here on is queued behind it, so the next turn reports it.
-    const [sheets, rolls, lore] = await Promise.all([store.getCharacters(campaign.campaignId), store.getRolls(channelId), store.getLore(campaign.campaignId)]);
+    const [sheets, rolls, lore, whispers] = await Promise.all([
+      store.getCharacters(campaign.campaignId),
+      store.getRolls(channelId),
+      store.getLore(campaign.campaignId),
+      store.getWhispers(campaign.campaignId),
+    ]);
     let batch: PlayerAction[] = [];
     let rest = waiting;
     if (!opening) {
@@ -325,6 +351,7 @@ export function createTable(dependencies: TableDependencies) {
     current.sheets = sheets;
     current.rolls = rolls.filter((roll) => roll.campaignId === campaign.campaignId);
     current.lore = lore;
+    current.whispers = whispers;
     work = current;
     // The model starts now; the records below are written before any other task, beside its first call.
     // The turn's record is written first; the writes of its message ids (playTurn) come after it.
@@ -439,6 +466,7 @@ export function createTable(dependencies: TableDependencies) {
         characters: current.sheets,
         rolls: current.rolls,
         lore: current.lore,
+        whispers: current.whispers,
         streaming,
       });
       try {
@@ -1343,6 +1371,7 @@ export function createTable(dependencies: TableDependencies) {
 
   /** At shutdown, after the grace period: the running turn stops and stays unfinished, to be answered at the next start. */
   function abortForShutdown(): void {
+    whisperDesk.abortAll();
     if (work?.kind === 'turn') {
       work.stopReason = 'restarting';
       work.controller.abort();
@@ -1377,13 +1406,17 @@ export function createTable(dependencies: TableDependencies) {
     removeLoreEntries,
     roll,
     setCharacter,
+    /** A player's private action, answered for them alone (whisper-desk.ts). */
+    whisper: (request: WhisperRequest, onText: (piece: string) => void): Promise<WhisperOutcome> => whisperDesk.whisper(request, onText),
     recover,
     abortForShutdown,
     /** Tries again at once whether Discord lets a held table write (its channel's permissions changed). */
     retryHeld: (): Promise<boolean> => releaseHold({ now: true }),
     idle,
     /** Resolves when the turn in the works (if any) has ended: what shutdown waits for. */
-    whenTurnEnds: (): Promise<void> => loop ?? Promise.resolve(),
+    whenTurnEnds: async (): Promise<void> => {
+      await Promise.all([loop, whisperDesk.whenAnswered()]);
+    },
     /** Resolves when every write already asked for has been made. */
     whenWritten: (): Promise<unknown> => queue,
     isBusy: (): boolean => work !== null,
@@ -1397,6 +1430,7 @@ export function createTable(dependencies: TableDependencies) {
       narrations.length === 0 &&
       sealedBatch === null &&
       roundTimer === null &&
+      !whisperDesk.isAnswering() &&
       Date.now() - lastUsedAt >= idleForMs,
   };
 }

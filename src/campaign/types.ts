@@ -140,6 +140,22 @@ export type StoredRoll = RolledDice & {
   rolledAt: string;
 };
 
+/**
+ * A whisper (`/whisper`) and the DM's private answer, kept for the DM's later prompts (as a secret), the whisperer's
+ * own recap and the GM's export. `afterTurnId`: the campaign's last delivered turn when it was whispered (null before
+ * any); a whisper after a turn that was later undone or withdrawn no longer happened.
+ */
+export type StoredWhisper = {
+  id: string;
+  playerId: string;
+  playerName: string;
+  characterName?: string | undefined;
+  text: string;
+  answer: string;
+  afterTurnId: string | null;
+  whisperedAt: string;
+};
+
 /** The campaign's character sheets, by player id. */
 export type CharacterSheets = Record<string, CharacterSheet>;
 
@@ -181,6 +197,10 @@ export interface CampaignStore {
   /** The campaign's lorebook, in the order the GM added it. */
   getLore(campaignId: string): Promise<LoreEntry[]>;
   saveLore(campaignId: string, entries: LoreEntry[]): Promise<void>;
+
+  /** The campaign's whispers, oldest first, bounded (WHISPERS_KEPT). */
+  getWhispers(campaignId: string): Promise<StoredWhisper[]>;
+  saveWhispers(campaignId: string, whispers: StoredWhisper[]): Promise<void>;
 
   getOptionSet(turnId: string): Promise<OptionSet | undefined>;
   saveOptionSet(optionSet: OptionSet): Promise<void>;

@@ -2,9 +2,9 @@ import { EmbedBuilder } from 'discord.js';
 import type { StorySoFar, TurnGist } from '../campaign/story-so-far.ts';
 
 // Every part is clipped to its own share so the whole embed stays under Discord's 6000 characters whatever the
-// model and the players wrote: title 60 + description 3700 + fields 4 × (name 30 + value 500) < 6000.
+// model and the players wrote: title 60 + description 3200 + fields 5 × (name 40 + value 500) < 6000.
 const SUMMARY_LIMIT = 2000;
-const DESCRIPTION_LIMIT = 3700;
+const DESCRIPTION_LIMIT = 3200;
 const FIELD_VALUE_LIMIT = 500;
 const PREMISE_LIMIT = 300;
 
@@ -21,6 +21,10 @@ export function recapEmbed(story: StorySoFar): EmbedBuilder {
     fields.push({ name: 'Threats', value: clip(scene.immediate_threats, FIELD_VALUE_LIMIT) });
     const present = scene.scene_elements.npcs_present;
     fields.push({ name: 'Present', value: clip(present.length > 0 ? present.join(', ') : '', FIELD_VALUE_LIMIT) });
+  }
+  if (story.whispers.length > 0) {
+    const lines = story.whispers.map((whisper) => `• You: ${whisper.text}\n  → ${whisper.answer}`);
+    fields.push({ name: '🤫 Your whispers (private: only you see them)', value: clip(lines.join('\n'), FIELD_VALUE_LIMIT) });
   }
   return embed.addFields(fields);
 }

@@ -10,6 +10,8 @@ import {
   narrativeMaxTokens,
   optionsInstruction,
   responseInstruction,
+  WHISPER_MAX_TOKENS,
+  whisperInstruction,
 } from './prompts/phase-instructions.ts';
 import { buildSharedPrefix } from './prompts/shared-prefix.ts';
 import { createSafeEmitter } from './safe-sink.ts';
@@ -20,8 +22,16 @@ export type PhaseModels = { narrative: string; response: string; options: string
 
 export type OrchestratorDependencies = { llm: LlmClient; models: PhaseModels; logger: Logger };
 
+/** A whisper's private answer, and what it cost on which model. */
+export type WhisperAnswer = { text: string; usage: TokenUsage | undefined; model: string };
+
 export type Orchestrator = {
   runTurn(context: TurnContext, sink: TurnSink, signal: AbortSignal): Promise<TurnResult>;
+  /**
+   * Answers the one whispered action of `context` (whispering: true) for its player alone: one narrated call on the
+   * response phase's model, streamed through `onText` (each piece as it comes). Rejects when no text could be had.
+   */
+  answerWhisper(context: TurnContext, onText: (piece: string) => void, signal: AbortSignal): Promise<WhisperAnswer>;
 };
 
 const STRUCTURED_PHASE_MAX_TOKENS = 500;
@@ -122,5 +132,30 @@ export function createOrchestrator(dependencies: OrchestratorDependencies): Orch
     }
   }
 
-  return { runTurn };
+  async function answerWhisper(context: TurnContext, onText: (piece: string) => void, signal: AbortSignal): Promise<WhisperAnswer> {
+    const logger = dependencies.logger.child({ whisperId: context.turnId });
+    const answer = await runTextPhase({
+      llm,
+      logger,
+      streaming: context.streaming,
+      request: {
+        cacheKey: `campaign-${context.campaign.id}`,
+        signal,
+        model: models.response,
+        maxTokens: WHISPER_MAX_TOKENS,
+        messages: [...buildSharedPrefix(context), whisperInstruction()],
+      },
+      emitChunk: (content) => {
+        // The listener is the command's renderer: a throw there must not cost the player the answer.
+        try {
+          if (content !== '') onText(content);
+        } catch (error) {
+          logger.warn({ err: error }, 'the whisper listener threw');
+        }
+      },
+    });
+    return { text: answer.text, usage: answer.usage, model: models.response };
+  }
+
+  return { runTurn, answerWhisper };
 }

@@ -70,13 +70,13 @@ export type CharacterSheet = {
   modifiers: Partial<Record<Ability, number>>;
 };
 
-/** A roll made in code since the last turn: the DM narrates with these numbers and never invents its own. */
 /** A fact of the GM's lorebook, with the key words that call it into the prompt. */
 export type LoreFact = {
   keys: string[];
   text: string;
 };
 
+/** A roll made in code since the last turn: the DM narrates with these numbers and never invents its own. */
 export type RolledDice = {
   playerName: string;
   /** The roller's character name, when they have a sheet. */
@@ -136,7 +136,22 @@ export type TurnContext = {
   rolls?: RolledDice[] | undefined;
   /** The GM's lorebook entries that the recent text calls for, most relevant first, within the lore budget. */
   lore?: LoreFact[] | undefined;
+  /** Earlier private exchanges (`/whisper`), oldest first: the DM knows them and keeps them secret from the table. */
+  whispers?: WhisperExchange[] | undefined;
+  /**
+   * The one action is a whisper: the call answers its player alone (Orchestrator.answerWhisper). The prefix names the
+   * action as private, and nothing else of the turn's prompt changes.
+   */
+  whispering?: boolean | undefined;
   streaming: boolean;
+};
+
+/** A private exchange between one player and the DM: what the player whispered and what the DM answered them alone. */
+export type WhisperExchange = {
+  playerName: string;
+  characterName?: string | undefined;
+  text: string;
+  answer: string;
 };
 
 /** Receives every event as it is produced. It may be async; the orchestrator never waits for it. */

@@ -63,7 +63,7 @@ async function openWorld(): Promise<World> {
     openai,
     directory,
     storeUrl: `sqlite://${join(directory, 'dm.sqlite')}`,
-    next: { narrative: [], response: [], options: [], metadata: [], continuation: [], unknown: [] },
+    next: { narrative: [], response: [], options: [], metadata: [], continuation: [], whisper: [], unknown: [] },
     gates: [],
     bots: [],
     accepted: [],

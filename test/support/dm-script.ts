@@ -4,12 +4,13 @@ import { reply } from './fake-openai.ts';
 // Answers the fake OpenAI server the way a DM model would, phase by phase. The phase is read from the
 // request the way a model would see it: the instruction in the last message, or the JSON schema's name.
 
-export type DmPhase = 'narrative' | 'response' | 'options' | 'metadata' | 'continuation' | 'unknown';
+export type DmPhase = 'narrative' | 'response' | 'options' | 'metadata' | 'continuation' | 'whisper' | 'unknown';
 
 export function phaseOf(request: RecordedRequest): DmPhase {
   if (request.jsonSchemaName === 'player_options' || request.lastMessage.includes('Phase 3, PLAYER OPTIONS')) return 'options';
   if (request.jsonSchemaName === 'scene_metadata' || request.lastMessage.includes('Phase 4, SCENE METADATA')) return 'metadata';
   if (request.lastMessage.includes('was cut off')) return 'continuation';
+  if (request.lastMessage.includes('PRIVATE WHISPER')) return 'whisper';
   if (request.lastMessage.includes('Phase 1, NARRATIVE')) return 'narrative';
   if (request.lastMessage.includes('Phase 2, PLAYER RESPONSE')) return 'response';
   return 'unknown';
@@ -40,6 +41,7 @@ export function dmResponder(script: DmScript = {}): Responder {
     options: reply.json({ options: SAMPLE_OPTIONS }),
     metadata: reply.json(SAMPLE_METADATA),
     continuation: reply.text(' and the story goes on.'),
+    whisper: reply.text('Only you notice it: a thin key taped beneath the bar, just where your hand rests.', { chunkDelayMs: 2 }),
     unknown: reply.text('…'),
   };
   return (request) => {

@@ -15,6 +15,7 @@ const story = (overrides: Partial<StorySoFar> = {}): StorySoFar => ({
   summary: '',
   lately: [],
   scene: null,
+  whispers: [],
   ...overrides,
 });
 
@@ -33,6 +34,7 @@ describe('the recap embed', () => {
           story_progression: huge,
           scene_elements: { npcs_present: Array.from({ length: 50 }, () => huge), objects_of_interest: [huge], current_location: huge },
         },
+        whispers: Array.from({ length: 3 }, () => ({ text: huge, answer: huge })),
       }),
     ).toJSON();
     expect(embed.title?.length).toBeLessThanOrEqual(256);

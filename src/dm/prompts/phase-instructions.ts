@@ -98,6 +98,24 @@ export function metadataInstruction(narrative: string, response: string): ChatMe
   };
 }
 
+/** A whisper's answer is an aside read in an ephemeral reply: a short paragraph, one Discord message with room to spare. */
+export const WHISPER_MAX_TOKENS = 300;
+
+/**
+ * A whisper is answered outside the turn: the public scene must not move, since the table neither reads this nor
+ * takes part. The prefix above it is the turn's, so the DM answers from what the table knows plus earlier whispers.
+ */
+export function whisperInstruction(): ChatMessage {
+  return {
+    role: 'user',
+    content: [
+      'PRIVATE WHISPER. The player above spoke to you privately; only they will read your answer, the rest of the table never will.',
+      'Answer them alone, in the second person: what their character learns, notices, senses or quietly manages. One short paragraph, under 600 characters.',
+      'Keep the public scene where it is: nothing the other players would have to see happen now. No options, no questions to the whole table.',
+    ].join('\n'),
+  };
+}
+
 export function continuationInstruction(): ChatMessage {
   return {
     role: 'user',

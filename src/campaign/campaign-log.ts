@@ -4,7 +4,7 @@ import { whisperWithdrawn } from './whispers.ts';
 
 // The campaign's log as a Markdown document for the GM (`/gm export`): the premise, the running summary, the lorebook
 // (the export is the GM's, so every entry, called up or not), then every delivered turn in order, with the players'
-// actions, the DM's text, the options offered and which one was taken.
+// actions, the dice rolled before it, the DM's text, the options offered and which one was taken.
 // Turns taken back by `/gm undo` or replaced by `/gm reroll` stay in the log, marked, so the export is the whole story.
 // Whispers appear after the turn they followed, each marked private: the GM reads them, the table never did.
 
@@ -62,6 +62,14 @@ function renderEntry(entry: StoredTurn, choices: { action: PlayerAction; undone:
     return [`### Turn ${entry.number}: the GM narrates${mark}`, '', quote(entry.narrative)];
   }
   const lines = [`### Turn ${entry.number}${entry.actions.length === 0 ? ': the opening scene' : ''}${mark}`, ''];
+  if (entry.rolls !== undefined && entry.rolls.length > 0) {
+    lines.push('**Dice rolled before this turn**', '');
+    for (const roll of entry.rolls) {
+      const who = roll.characterName === undefined ? roll.playerName : `${roll.playerName} (${roll.characterName})`;
+      lines.push(`- 🎲 **${inline(who)}** rolled ${inline(roll.expression)}${roll.reason === '' ? '' : ` for ${inline(roll.reason)}`}: ${inline(roll.rolls)} = ${roll.total}`);
+    }
+    lines.push('');
+  }
   if (entry.actions.length > 0) {
     lines.push('**Actions**', '');
     for (const action of entry.actions) {

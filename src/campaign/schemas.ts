@@ -115,6 +115,19 @@ const snapshotSchema = z.object({
   previousOptionsTurnId: z.string().nullable(),
 }) satisfies z.ZodType<TurnSnapshot>;
 
+const storedRollSchema = z.object({
+  id: z.string(),
+  campaignId: z.string(),
+  playerId: z.string(),
+  playerName: z.string(),
+  characterName: z.string().optional(),
+  expression: z.string(),
+  rolls: z.string(),
+  total: z.number(),
+  reason: z.string().default(''),
+  rolledAt: z.string(),
+}) satisfies z.ZodType<StoredRoll, unknown>;
+
 export const storedTurnSchema = z.object({
   turnId: z.string(),
   campaignId: z.string().default(''),
@@ -128,6 +141,7 @@ export const storedTurnSchema = z.object({
   response: z.string(),
   options: z.array(z.string()),
   checks: z.array(optionCheckSchema.nullable()).optional(),
+  rolls: z.array(storedRollSchema).optional(),
   usage: turnUsageSchema,
   messageIds: z.array(z.string()),
   startedAt: z.string(),
@@ -169,20 +183,7 @@ export const optionSetSchema = z.object({
 
 export const tablesIndexSchema = z.array(z.object({ channelId: z.string(), guildId: z.string() }) satisfies z.ZodType<TableReference>);
 
-export const storedRollsSchema = z.array(
-  z.object({
-    id: z.string(),
-    campaignId: z.string(),
-    playerId: z.string(),
-    playerName: z.string(),
-    characterName: z.string().optional(),
-    expression: z.string(),
-    rolls: z.string(),
-    total: z.number(),
-    reason: z.string().default(''),
-    rolledAt: z.string(),
-  }) satisfies z.ZodType<StoredRoll, unknown>,
-);
+export const storedRollsSchema = z.array(storedRollSchema);
 
 const modifierSchema = z.number().int().min(-5).max(10).optional();
 

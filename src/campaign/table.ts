@@ -598,6 +598,7 @@ export function createTable(dependencies: TableDependencies) {
       response: result.response,
       options: result.options,
       ...(result.checks === undefined ? {} : { checks: result.checks }),
+      ...(current.rolls.length === 0 ? {} : { rolls: current.rolls }),
       usage: result.usage,
       messageIds,
       finishedAt: now(),
@@ -638,6 +639,14 @@ export function createTable(dependencies: TableDependencies) {
     } catch (error) {
       logger.warn({ err: error }, 'could not forget the rolls a delivered turn reported');
     }
+  }
+
+  /** Rolls a rewound turn had reported are waiting again, before any made since: the replayed story agrees with them. */
+  async function reportRollsAgain(reported: StoredRoll[]): Promise<void> {
+    if (reported.length === 0) return;
+    const ids = new Set(reported.map((roll) => roll.id));
+    const later = (await store.getRolls(channelId)).filter((roll) => !ids.has(roll.id));
+    await store.saveRolls(channelId, [...reported, ...later].slice(-ROLLS_KEPT));
   }
 
   async function closeOptionsOf(turnId: string | null): Promise<void> {
@@ -1175,6 +1184,7 @@ export function createTable(dependencies: TableDependencies) {
       if (turn.logIndex !== undefined) await store.saveLogEntry(campaign.campaignId, turn.logIndex, { ...turn, status });
     }
     await records.saveCampaign(campaignBefore(campaign, snapshot));
+    await reportRollsAgain(turns.flatMap((turn) => turn.rolls ?? []));
     const stored = await records.scene();
     if (snapshot.scene === null) await records.deleteScene();
     else await records.saveScene({ metadata: snapshot.scene, gmEdits: stored?.gmEdits ?? null });

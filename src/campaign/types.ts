@@ -90,6 +90,8 @@ export type StoredTurn = {
   options: string[];
   /** The check each option calls for, index for index; absent when none does (and on turns stored before checks). */
   checks?: (OptionCheck | null)[] | undefined;
+  /** The dice its prompt reported (rolled since the turn before): the export shows them, a rewind reports them again. */
+  rolls?: StoredRoll[] | undefined;
   usage: TurnUsage;
   /** Discord messages that show this turn, in order; the last one carries the option buttons. */
   messageIds: string[];

@@ -169,4 +169,23 @@ describe("the DM's next turn", () => {
     expect(nextDice).toMatch(/^## Dice rolled since the last turn\n.*\n- Bob: \{"dice":"d4","rolls":"\[\d\]","total":\d,"for":"a late roll"\}\n*$/);
     expect(refusedRequests(world)).toEqual([]);
   });
+
+  it('keeps the rolls a turn reported in the GM\'s export, and reports them again when the GM undoes that turn', async () => {
+    const export_ = await world.discord.slashCommand({ channel: 'tavern', user: 'gm', name: 'gm', subcommand: 'export' }).reply(undefined, { timeoutMs: 10_000 });
+    const markdown = export_.original?.attachments[0]?.text ?? '';
+    const lastTurn = markdown.slice(markdown.lastIndexOf('### Turn '));
+    expect(lastTurn).toContain('**Dice rolled before this turn**');
+    expect(lastTurn).toMatch(/- 🎲 \*\*Bob\*\* rolled d4 for a late roll: \[\d\] = \d/u);
+
+    const before = narrativeRequests().length;
+    const undo = await world.discord.slashCommand({ channel: 'tavern', user: 'gm', name: 'gm', subcommand: 'undo' }).reply(announced);
+    expect(undo.original?.content).toMatch(/undone/i);
+    await settle();
+    await world.discord.slashCommand({ channel: 'tavern', user: 'bob', name: 'act', options: { action: 'I keep watch, more carefully' } }).reply();
+    await world.discord.waitFor(() => narrativeRequests().length === before + 1, { description: 'the turn after the undo' });
+    await waitForOptions(world, 'tavern', 0);
+    await settle();
+    const replayed = promptOf(narrativeRequests()[before]);
+    expect(replayed).toMatch(/- Bob: \{"dice":"d4","rolls":"\[\d\]","total":\d,"for":"a late roll"\}/);
+  });
 });

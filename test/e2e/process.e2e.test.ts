@@ -488,7 +488,7 @@ describe('deploy-commands (node src/deploy-commands.ts)', () => {
   });
 
   function expectOurCommands(registered: ReturnType<DiscordEmulator['commands']>): void {
-    expect(registered.map((command) => command.name).sort()).toEqual(['act', 'character', 'gm', 'recap', 'roll', 'scene', 'x']);
+    expect(registered.map((command) => command.name).sort()).toEqual(['act', 'character', 'gm', 'recap', 'roll', 'scene', 'whisper', 'x']);
     const gm = registered.find((command) => command.name === 'gm');
     // No default permission: members with a GM role must see /gm in a fresh server; the bot checks at run time.
     expect(gm?.default_member_permissions).toBeNull();
@@ -500,7 +500,7 @@ describe('deploy-commands (node src/deploy-commands.ts)', () => {
     const run = deploy(fresh, { DISCORD_GUILD_ID: fresh.guild.id });
     expect(await run.exited).toMatchObject({ code: 0 });
     expect(run.stderr()).toBe('');
-    expect(run.stdout()).toMatch(/Registered 7 commands/);
+    expect(run.stdout()).toMatch(/Registered 8 commands/);
     expect(run.stdout()).toContain('/gm');
     expect(run.stdout()).toContain(fresh.guild.id);
     expectOurCommands(fresh.commands(fresh.guild.id));
@@ -510,7 +510,7 @@ describe('deploy-commands (node src/deploy-commands.ts)', () => {
     const run = deploy(fresh, {});
     expect(await run.exited).toMatchObject({ code: 0 });
     expect(run.stderr()).toBe('');
-    expect(run.stdout()).toMatch(/Registered 7 commands .*global/);
+    expect(run.stdout()).toMatch(/Registered 8 commands .*global/);
     expectOurCommands(fresh.commands());
   });
 

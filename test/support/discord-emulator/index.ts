@@ -1,4 +1,6 @@
-export { startDiscordEmulator, type AcknowledgementDelay, type DiscordEmulator } from './start-discord-emulator.ts';
+export { startDiscordEmulator, type AcknowledgementDelay, type DiscordEmulator, type EmulatedGuild } from './start-discord-emulator.ts';
+export { shardOf, type ShardSpec } from './snowflakes.ts';
+export type { ChannelReference, GuildSpec, RoleKeys } from './world.ts';
 export type { DiscordEmulatorOptions } from './options.ts';
 export type { BucketPolicy } from './rate-limits.ts';
 export type { ForcedFailure, RecordedRequest } from './request-log.ts';

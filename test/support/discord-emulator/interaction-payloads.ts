@@ -16,12 +16,12 @@ import {
 import { sendableOptions } from './option-rules.ts';
 import { memberChannelPermissions, toApiChannel, toApiMember, toApiRole, toApiUser } from './payloads.ts';
 import type { EmulatorState } from './state.ts';
-import { findChannel, findUser, type WorldChannel, type WorldUser } from './world.ts';
+import { findChannel, findUser, guildOf, type ChannelReference, type WorldChannel, type WorldUser } from './world.ts';
 
 export type SlashOptionValue = string | number | boolean | { id: string };
 
 export type SlashCommandInput = {
-  channel: string | { id: string };
+  channel: ChannelReference;
   user: string | { id: string };
   name: string;
   subcommandGroup?: string;
@@ -40,23 +40,24 @@ type Envelope = {
 // (index 0), `member.user`, and `channel.id` (not channel_id) for interaction.channelId.
 function envelope(state: EmulatorState, { id, token, channel, user }: Envelope) {
   const world = state.world;
-  const member = world.members.get(user.id);
-  if (!member) throw new Error(`${user.username} is not a member of the emulated guild`);
+  const guild = guildOf(world, channel);
+  const member = guild.members.get(user.id);
+  if (!member) throw new Error(`${user.username} is not a member of ${guild.name}`);
   return {
     id,
     application_id: world.applicationId,
     token,
     version: 1 as const,
-    guild_id: world.guild.id,
-    guild: { id: world.guild.id, locale: Locale.EnglishUS, features: [] },
+    guild_id: guild.id,
+    guild: { id: guild.id, locale: Locale.EnglishUS, features: [] },
     channel_id: channel.id,
-    channel: { ...toApiChannel(world, channel), permissions: memberChannelPermissions(world, user.id, channel).toString() },
+    channel: { ...toApiChannel(channel), permissions: memberChannelPermissions(world, user.id, channel).toString() },
     member: { ...toApiMember(world, member), user: toApiUser(user), permissions: memberChannelPermissions(world, user.id, channel).toString() },
     app_permissions: memberChannelPermissions(world, world.bot.id, channel).toString(),
     locale: Locale.EnglishUS,
     guild_locale: Locale.EnglishUS,
     entitlements: [],
-    authorizing_integration_owners: { '0': world.guild.id },
+    authorizing_integration_owners: { '0': guild.id },
     context: InteractionContextType.Guild,
     attachment_size_limit: 10_485_760,
   };
@@ -111,11 +112,12 @@ function toOption(
   resolved: APIInteractionDataResolved,
 ): APIApplicationCommandInteractionDataBasicOption {
   const world = state.world;
+  const guild = guildOf(world, channel);
   switch (type) {
     case ApplicationCommandOptionType.User:
     case ApplicationCommandOptionType.Mentionable: {
       const user = findUser(world, value as string | { id: string });
-      const member = world.members.get(user.id);
+      const member = guild.members.get(user.id);
       resolved.users = { ...resolved.users, [user.id]: toApiUser(user) };
       if (member) {
         const { user: _user, ...memberWithoutUser } = toApiMember(world, member);
@@ -128,7 +130,7 @@ function toOption(
     }
     case ApplicationCommandOptionType.Channel: {
       const target = findChannel(world, value as string | { id: string });
-      const apiChannel = toApiChannel(world, target);
+      const apiChannel = toApiChannel(target);
       resolved.channels = {
         ...resolved.channels,
         [target.id]: { id: target.id, name: target.name, type: apiChannel.type, permissions: memberChannelPermissions(world, world.bot.id, target).toString() },
@@ -137,7 +139,7 @@ function toOption(
     }
     case ApplicationCommandOptionType.Role: {
       const id = typeof value === 'object' ? value.id : String(value);
-      const role = world.roles.get(id) ?? [...world.roles.values()].find((candidate) => candidate.name === id);
+      const role = guild.roles.get(id) ?? [...guild.roles.values()].find((candidate) => candidate.name === id);
       if (!role) throw new Error(`the emulator knows no role "${id}"`);
       resolved.roles = { ...resolved.roles, [role.id]: toApiRole(role) };
       return { name, type, value: role.id };

@@ -7,6 +7,7 @@ import type { World } from './world.ts';
 export function toApiMessage(world: World, message: StoredMessage, lookup: (id: string) => StoredMessage | undefined): APIMessage {
   const author = world.users.get(message.authorId);
   if (!author) throw new Error(`message ${message.id} has an unknown author ${message.authorId}`);
+  const guildId = world.channels.get(message.channelId)?.guildId ?? world.guild.id;
   const payload: APIMessage = {
     id: message.id,
     channel_id: message.channelId,
@@ -34,7 +35,7 @@ export function toApiMessage(world: World, message: StoredMessage, lookup: (id: 
 
   const referenced = message.referencedMessageId ? lookup(message.referencedMessageId) : undefined;
   if (referenced) {
-    payload.message_reference = { message_id: referenced.id, channel_id: referenced.channelId, guild_id: world.guild.id };
+    payload.message_reference = { message_id: referenced.id, channel_id: referenced.channelId, guild_id: guildId };
     payload.referenced_message = referenced.deletedAt === null ? toApiMessage(world, referenced, lookup) : null;
   }
 
@@ -44,7 +45,7 @@ export function toApiMessage(world: World, message: StoredMessage, lookup: (id: 
       id: message.interaction.id,
       type: message.interaction.type,
       user: toApiUser(interactionUser),
-      authorizing_integration_owners: { '0': world.guild.id },
+      authorizing_integration_owners: { '0': guildId },
       ...(message.interaction.type === InteractionType.MessageComponent && referenced ? { interacted_message_id: referenced.id } : {}),
     } as APIMessageInteractionMetadata;
     // The deprecated `interaction` field, still read by discord.js for message.interaction.commandName.

@@ -1,4 +1,6 @@
 import type { BucketPolicy } from './rate-limits.ts';
+import type { ShardSpec } from './snowflakes.ts';
+import type { GuildSpec } from './world.ts';
 
 export type DiscordEmulatorOptions = {
   // Any string works: discord.js does not validate the format. The gateway and REST check it.
@@ -7,6 +9,13 @@ export type DiscordEmulatorOptions = {
   guildName?: string;
   // Text channels of the default guild, in order.
   channels?: readonly string[];
+  // Puts the default guild on a shard: its id is minted so that (id >> 22) % count === id.
+  guildShard?: ShardSpec;
+  // More guilds, each with the same members and roles as the default one; `shard` places it as guildShard does.
+  guilds?: readonly GuildSpec[];
+  // What GET /gateway/bot answers: the recommended shard count (1) and session_start_limit.max_concurrency (1).
+  recommendedShards?: number;
+  maxConcurrency?: number;
   // Players without Manage Server nor the GM role.
   players?: readonly string[];
   rateLimits?: {
@@ -29,6 +38,10 @@ export type ResolvedOptions = {
   botUsername: string;
   guildName: string;
   channels: readonly string[];
+  guildShard: ShardSpec | undefined;
+  guilds: readonly GuildSpec[];
+  recommendedShards: number;
+  maxConcurrency: number;
   players: readonly string[];
   channelMessagesBucket: BucketPolicy;
   interactionWebhookBucket: BucketPolicy;
@@ -45,6 +58,10 @@ export function resolveOptions(options: DiscordEmulatorOptions): ResolvedOptions
     botUsername: options.botUsername ?? 'DungeonMaster',
     guildName: options.guildName ?? 'The Emulated Realm',
     channels: options.channels ?? ['tavern', 'dungeon', 'general'],
+    guildShard: options.guildShard,
+    guilds: options.guilds ?? [],
+    recommendedShards: options.recommendedShards ?? 1,
+    maxConcurrency: options.maxConcurrency ?? 1,
     players: options.players ?? ['alice', 'bob', 'carol'],
     channelMessagesBucket: options.rateLimits?.channelMessages ?? { limit: 5, windowMs: 5000 },
     interactionWebhookBucket: options.rateLimits?.interactionWebhook ?? { limit: 5, windowMs: 2000 },

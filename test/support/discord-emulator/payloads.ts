@@ -17,7 +17,7 @@ import {
   type GatewayGuildCreateDispatchData,
 } from 'discord-api-types/v10';
 import { computeChannelPermissions } from './permissions.ts';
-import type { World, WorldChannel, WorldMember, WorldRole, WorldUser } from './world.ts';
+import { guildOf, type World, type WorldChannel, type WorldGuild, type WorldMember, type WorldRole, type WorldUser } from './world.ts';
 
 export function toApiUser(user: WorldUser): APIUser {
   return {
@@ -66,18 +66,18 @@ export function toApiMember(world: World, member: WorldMember): APIGuildMember {
 }
 
 // Message events carry the author's member without its user (the user is the message's author).
-export function memberWithoutUser(world: World, userId: string): APIGuildMemberNoUser | undefined {
-  const member = world.members.get(userId);
+export function memberWithoutUser(world: World, guild: WorldGuild, userId: string): APIGuildMemberNoUser | undefined {
+  const member = guild.members.get(userId);
   if (!member) return undefined;
   const { user: _user, ...rest } = toApiMember(world, member);
   return { ...rest, joined_at: member.joinedAt };
 }
 
-export function toApiChannel(world: World, channel: WorldChannel): APITextChannel {
+export function toApiChannel(channel: WorldChannel): APITextChannel {
   return {
     id: channel.id,
     type: ChannelType.GuildText,
-    guild_id: world.guild.id,
+    guild_id: channel.guildId,
     name: channel.name,
     position: channel.position,
     permission_overwrites: channel.overwrites.map((overwrite) => ({
@@ -95,30 +95,31 @@ export function toApiChannel(world: World, channel: WorldChannel): APITextChanne
 }
 
 export function memberChannelPermissions(world: World, userId: string, channel: WorldChannel): bigint {
-  const member = world.members.get(userId);
+  const guild = guildOf(world, channel);
+  const member = guild.members.get(userId);
   return computeChannelPermissions({
-    guildId: world.guild.id,
-    ownerId: world.guild.ownerId,
+    guildId: guild.id,
+    ownerId: guild.ownerId,
     userId,
     roleIds: member?.roleIds ?? [],
-    rolePermissions: (roleId) => world.roles.get(roleId)?.permissions ?? 0n,
+    rolePermissions: (roleId) => guild.roles.get(roleId)?.permissions ?? 0n,
     overwrites: channel.overwrites,
   });
 }
 
 // Without the privileged Guild Members intent Discord lists only the bot itself (and voice members) here, so the
 // bot cannot come to rely on a member cache it would not have in production.
-export function guildCreatePayload(world: World, includeAllMembers: boolean): GatewayGuildCreateDispatchData {
-  const members = [...world.members.values()].filter((member) => includeAllMembers || member.userId === world.bot.id);
+export function guildCreatePayload(world: World, guild: WorldGuild, includeAllMembers: boolean): GatewayGuildCreateDispatchData {
+  const members = [...guild.members.values()].filter((member) => includeAllMembers || member.userId === world.bot.id);
   return {
-    id: world.guild.id,
-    name: world.guild.name,
+    id: guild.id,
+    name: guild.name,
     icon: null,
     splash: null,
     discovery_splash: null,
     banner: null,
     description: null,
-    owner_id: world.guild.ownerId,
+    owner_id: guild.ownerId,
     region: 'europe',
     afk_channel_id: null,
     afk_timeout: 300,
@@ -127,7 +128,7 @@ export function guildCreatePayload(world: World, includeAllMembers: boolean): Ga
     verification_level: GuildVerificationLevel.Low,
     default_message_notifications: GuildDefaultMessageNotifications.OnlyMentions,
     explicit_content_filter: GuildExplicitContentFilter.Disabled,
-    roles: [...world.roles.values()].map(toApiRole),
+    roles: [...guild.roles.values()].map(toApiRole),
     emojis: [],
     stickers: [],
     features: [],
@@ -149,13 +150,13 @@ export function guildCreatePayload(world: World, includeAllMembers: boolean): Ga
     safety_alerts_channel_id: null,
     incidents_data: null,
     hub_type: null,
-    joined_at: world.guild.createdAt,
+    joined_at: guild.createdAt,
     large: false,
     unavailable: false,
-    member_count: world.members.size,
+    member_count: guild.members.size,
     voice_states: [],
     members: members.map((member) => toApiMember(world, member)),
-    channels: [...world.channels.values()].map((channel) => toApiChannel(world, channel)),
+    channels: [...world.channels.values()].filter((channel) => channel.guildId === guild.id).map(toApiChannel),
     threads: [],
     presences: [],
     stage_instances: [],

@@ -22,7 +22,7 @@ import { createSnowflakeSource } from './snowflakes.ts';
 import type { EmulatorState } from './state.ts';
 import { createTestActions, type ButtonClickInput, type InteractionHandle, type UserMessageInput } from './test-actions.ts';
 import { createChangeSignal, type WaitOptions } from './wait-for.ts';
-import { createWorld, findChannel, type ChannelReference } from './world.ts';
+import { addGuild, createWorld, describeChannelReference, findChannel, type ChannelReference, type RoleKeys, type WorldGuild } from './world.ts';
 
 export type AcknowledgementDelay = {
   interactionId: string;
@@ -33,6 +33,15 @@ export type AcknowledgementDelay = {
   delayMs: number | null;
 };
 
+// A guild as tests see it. Every guild has the same users as members, with the same roles by key.
+export type EmulatedGuild = {
+  id: string;
+  name: string;
+  // Text channels by name.
+  channels: Record<string, APITextChannel>;
+  roles: RoleKeys;
+};
+
 export type DiscordEmulator = {
   // What goes into DISCORD_API_URL (the discord.js `rest.api` option).
   apiUrl: string;
@@ -40,9 +49,12 @@ export type DiscordEmulator = {
   token: string;
   applicationId: string;
   bot: APIUser;
+  // The default guild, its channels and roles.
   guild: { id: string; name: string };
   // Text channels by name.
   channels: Record<string, APITextChannel>;
+  // Every guild, the default one first, then those of the `guilds` option in order.
+  guilds: EmulatedGuild[];
   // Users by key: bot, owner, gm (Manage Server), gmByRole (GM role only), and the players (alice, bob, carol).
   users: Record<string, APIUser>;
   roles: { everyone: string; gm: string; moderator: string; bot: string };
@@ -70,8 +82,9 @@ export type DiscordEmulator = {
   waitFor<T>(check: () => T, options?: WaitOptions): Promise<Exclude<T, false | null | undefined>>;
   waitForMessage(channel: ChannelReference, predicate?: (message: MessageSnapshot) => boolean, options?: WaitOptions): Promise<MessageSnapshot>;
   waitForRequest(predicate: (request: RecordedRequest) => boolean, options?: WaitOptions): Promise<RecordedRequest>;
-  // Resolves once a client has identified (READY and GUILD_CREATE are on their way) and is connected.
-  waitForGatewaySession(options?: WaitOptions): Promise<GatewaySessionInfo>;
+  // Resolves once a client has identified (READY and GUILD_CREATE are on their way) and is connected; with `shard`,
+  // a session identified with exactly that [shard_id, shard_count].
+  waitForGatewaySession(options?: WaitOptions & { shard?: [number, number] }): Promise<GatewaySessionInfo>;
 
   stop(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
@@ -82,10 +95,17 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
   const clock = createClock();
   const nextId = createSnowflakeSource(clock);
   const world = createWorld(
-    { botUsername: resolved.botUsername, guildName: resolved.guildName, channelNames: resolved.channels, playerNames: resolved.players },
+    {
+      botUsername: resolved.botUsername,
+      guildName: resolved.guildName,
+      channelNames: resolved.channels,
+      playerNames: resolved.players,
+      guildShard: resolved.guildShard,
+    },
     nextId,
     clock,
   );
+  for (const spec of resolved.guilds) addGuild(world, spec, nextId, clock);
   const signal = createChangeSignal();
   const state: EmulatorState = {
     options: resolved,
@@ -129,7 +149,10 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
       return user ? [[key, toApiUser(user)]] : [];
     }),
   );
-  const channels = Object.fromEntries([...world.channels.values()].map((channel) => [channel.name, toApiChannel(world, channel)]));
+  const channelsOf = (guild: WorldGuild): Record<string, APITextChannel> =>
+    Object.fromEntries([...world.channels.values()].filter((channel) => channel.guildId === guild.id).map((channel) => [channel.name, toApiChannel(channel)]));
+  const channels = channelsOf(world.guild);
+  const guilds = [...world.guilds.values()].map((guild) => ({ id: guild.id, name: guild.name, channels: channelsOf(guild), roles: guild.roleKeys }));
 
   const messages: DiscordEmulator['messages'] = (channel, filter = {}) =>
     state.messages
@@ -155,8 +178,9 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
     bot: toApiUser(world.bot),
     guild: { id: world.guild.id, name: world.guild.name },
     channels,
+    guilds,
     users,
-    roles: world.roleKeys,
+    roles: world.guild.roleKeys,
     requests: state.requests,
     clock,
 
@@ -197,16 +221,22 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
     waitFor: signal.waitFor,
     waitForMessage: (channel, predicate = () => true, waitOptions) =>
       signal.waitFor(() => messages(channel).find((message) => !message.deleted && predicate(message)), {
-        description: `a message in ${typeof channel === 'string' ? channel : channel.id} matching ${predicate.toString()}`,
+        description: `a message in ${describeChannelReference(channel)} matching ${predicate.toString()}`,
         ...waitOptions,
       }),
     waitForRequest: (predicate, waitOptions) =>
       signal.waitFor(() => state.requests.find(predicate), { description: `a request matching ${predicate.toString()}`, ...waitOptions }),
-    waitForGatewaySession: (waitOptions) =>
-      signal.waitFor(() => gateway.sessions().find((session) => session.connected && !session.invalidated), {
-        description: 'a connected gateway session',
-        ...waitOptions,
-      }),
+    waitForGatewaySession: ({ shard, ...waitOptions } = {}) =>
+      signal.waitFor(
+        () =>
+          gateway
+            .sessions()
+            .find(
+              (session) =>
+                session.connected && !session.invalidated && (!shard || (session.shard?.[0] === shard[0] && session.shard[1] === shard[1])),
+            ),
+        { description: shard ? `a connected gateway session of shard [${shard.join(', ')}]` : 'a connected gateway session', ...waitOptions },
+      ),
 
     stop,
     [Symbol.asyncDispose]: stop,

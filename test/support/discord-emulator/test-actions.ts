@@ -17,7 +17,7 @@ import { memberChannelPermissions, toApiChannel } from './payloads.ts';
 import { buttonsOf, snapshotMessage, viewInteraction, type InteractionView, type MessageSnapshot } from './snapshots.ts';
 import type { EmulatorState } from './state.ts';
 import type { WaitOptions } from './wait-for.ts';
-import { findChannel, findUser, type ChannelReference, type UserReference, type WorldChannel, type WorldUser } from './world.ts';
+import { findChannel, findUser, guildOf, type ChannelReference, type UserReference, type WorldChannel, type WorldUser } from './world.ts';
 
 export type UserMessageInput = { channel: ChannelReference; user: UserReference; content: string; replyTo?: string };
 
@@ -74,16 +74,16 @@ export function createTestActions(state: EmulatorState, gateway: Gateway, waitFo
     state.interactions.add(record);
     record.dispatchedAt = state.clock.now();
     // Interactions reach the bot whatever its intents.
-    gateway.dispatch(GatewayDispatchEvents.InteractionCreate, () => record.payload);
+    gateway.dispatch(GatewayDispatchEvents.InteractionCreate, findChannel(world, record.channelId).guildId, () => record.payload);
   };
 
   // The Discord client offers only registered commands, and of those only the ones the member may use there: a test
   // cannot send what a real member could not (as clickButton refuses a disabled button).
   const usableCommand = (name: string, user: WorldUser, channel: WorldChannel): APIApplicationCommand => {
-    const command = state.commands.find(name, world.guild.id);
+    const command = state.commands.find(name, channel.guildId);
     if (!command) {
       throw new Error(
-        `/${name} is not registered (neither in the guild nor globally): the Discord client could not send it; register the commands first (a bulk PUT, as deploy-commands does)`,
+        `/${name} is not registered (neither in ${guildOf(world, channel).name} nor globally): the Discord client could not send it; register the commands first (a bulk PUT, as deploy-commands does)`,
       );
     }
     const required = command.default_member_permissions;
@@ -182,16 +182,16 @@ export function createTestActions(state: EmulatorState, gateway: Gateway, waitFo
       channel.overwrites = channel.overwrites.filter((overwrite) => overwrite.id !== world.bot.id);
       const deny = options.hide === true ? channelWritePermissions | PermissionFlagsBits.ViewChannel : channelWritePermissions;
       channel.overwrites.push({ id: world.bot.id, type: 1, allow: 0n, deny });
-      gateway.dispatch(GatewayDispatchEvents.ChannelUpdate, (session) =>
-        (session.intents & GatewayIntentBits.Guilds) === 0 ? null : toApiChannel(world, channel),
+      gateway.dispatch(GatewayDispatchEvents.ChannelUpdate, channel.guildId, (session) =>
+        (session.intents & GatewayIntentBits.Guilds) === 0 ? null : toApiChannel(channel),
       );
     },
 
     restoreBotPermissions(reference: ChannelReference): void {
       const channel = findChannel(world, reference);
       channel.overwrites = channel.overwrites.filter((overwrite) => overwrite.id !== world.bot.id);
-      gateway.dispatch(GatewayDispatchEvents.ChannelUpdate, (session) =>
-        (session.intents & GatewayIntentBits.Guilds) === 0 ? null : toApiChannel(world, channel),
+      gateway.dispatch(GatewayDispatchEvents.ChannelUpdate, channel.guildId, (session) =>
+        (session.intents & GatewayIntentBits.Guilds) === 0 ? null : toApiChannel(channel),
       );
     },
   };

@@ -20,6 +20,7 @@ import {
   type GatewaySession,
   type GatewaySessionInfo,
 } from './gateway-session.ts';
+import { ownsGuild, parseShard } from './sharding.ts';
 
 export type GatewayCloseOptions = {
   // Discord forgets the session after some closes (or when it decides so); the client must then IDENTIFY again.
@@ -28,7 +29,8 @@ export type GatewayCloseOptions = {
 
 export type Gateway = {
   url: string;
-  dispatch(event: string, payloadFor: (session: GatewaySession) => unknown): void;
+  // Every dispatch belongs to a guild, and reaches only the sessions whose shard owns that guild.
+  dispatch(event: string, guildId: string, payloadFor: (session: GatewaySession) => unknown): void;
   close(code: number, options?: GatewayCloseOptions): Promise<void>;
   sessions(): GatewaySessionInfo[];
   stop(): Promise<void>;
@@ -117,11 +119,15 @@ export function createGateway(state: EmulatorState, server: Server, url: string)
       socket.close(GatewayCloseCodes.DisallowedIntents, 'Disallowed intent(s).');
       return null;
     }
-    const shard = Array.isArray(data.shard) ? data.shard : [0, 1];
+    const shard = parseShard(data.shard);
+    if (!shard.valid) {
+      socket.close(GatewayCloseCodes.InvalidShard, 'Invalid shard.');
+      return null;
+    }
     const session: GatewaySession = {
       id: state.nextId(),
       intents,
-      shard: [Number(shard[0] ?? 0), Number(shard[1] ?? 1)],
+      shard: shard.shard,
       identifiedAt: state.clock.now(),
       sequence: 0,
       sent: [],
@@ -133,11 +139,10 @@ export function createGateway(state: EmulatorState, server: Server, url: string)
     };
     sessions.push(session);
     dispatchToSession(session, GatewayDispatchEvents.Ready, readyPayload(session));
-    dispatchToSession(
-      session,
-      GatewayDispatchEvents.GuildCreate,
-      guildCreatePayload(state.world, (intents & GatewayIntentBits.GuildMembers) !== 0),
-    );
+    for (const guild of guildsOf(session)) {
+      const payload = guildCreatePayload(state.world, guild, (intents & GatewayIntentBits.GuildMembers) !== 0);
+      dispatchToSession(session, GatewayDispatchEvents.GuildCreate, payload);
+    }
     return session;
   };
 
@@ -145,13 +150,15 @@ export function createGateway(state: EmulatorState, server: Server, url: string)
     (state.options.messageContentIntentEnabled ? ApplicationFlags.GatewayMessageContentLimited : 0) |
     (state.options.guildMembersIntentEnabled ? ApplicationFlags.GatewayGuildMembersLimited : 0);
 
+  const guildsOf = (session: GatewaySession) => [...state.world.guilds.values()].filter((guild) => ownsGuild(session.shard, guild.id));
+
   const readyPayload = (session: GatewaySession): GatewayReadyDispatchData => ({
     v: 10,
     user: { ...toApiUser(state.world.bot), verified: true, mfa_enabled: false },
-    guilds: [{ id: state.world.guild.id, unavailable: true }],
+    guilds: guildsOf(session).map((guild) => ({ id: guild.id, unavailable: true })),
     session_id: session.id,
     resume_gateway_url: url,
-    shard: session.shard,
+    ...(session.shard ? { shard: session.shard } : {}),
     application: { id: state.world.applicationId, flags: applicationFlags, flags_new: String(applicationFlags) },
   });
 
@@ -176,18 +183,21 @@ export function createGateway(state: EmulatorState, server: Server, url: string)
     const wanted = data.user_ids === undefined ? null : ([] as unknown[]).concat(data.user_ids).map(String);
     const query = asString(data.query)?.toLowerCase() ?? '';
     const limit = typeof data.limit === 'number' && data.limit > 0 ? data.limit : Number.POSITIVE_INFINITY;
-    const members = [...state.world.members.values()]
+    const guild = state.world.guilds.get(asString(data.guild_id) ?? '');
+    // Discord answers only for a guild of the session's shard.
+    if (!guild || !ownsGuild(session.shard, guild.id)) return;
+    const members = [...guild.members.values()]
       .filter((member) => {
         if (wanted) return wanted.includes(member.userId);
         return (state.world.users.get(member.userId)?.username ?? '').startsWith(query);
       })
       .slice(0, limit);
     const chunk: GatewayGuildMembersChunkDispatchData = {
-      guild_id: state.world.guild.id,
+      guild_id: guild.id,
       members: members.map((member) => toApiMember(state.world, member)),
       chunk_index: 0,
       chunk_count: 1,
-      ...(wanted ? { not_found: wanted.filter((id) => !state.world.members.has(id)) } : {}),
+      ...(wanted ? { not_found: wanted.filter((id) => !guild.members.has(id)) } : {}),
       ...(typeof data.nonce === 'string' ? { nonce: data.nonce } : {}),
     };
     dispatchToSession(session, GatewayDispatchEvents.GuildMembersChunk, chunk);
@@ -195,9 +205,9 @@ export function createGateway(state: EmulatorState, server: Server, url: string)
 
   return {
     url,
-    dispatch(event, payloadFor) {
+    dispatch(event, guildId, payloadFor) {
       for (const session of sessions) {
-        if (session.invalidated) continue;
+        if (session.invalidated || !ownsGuild(session.shard, guildId)) continue;
         const payload = payloadFor(session);
         if (payload !== null && payload !== undefined) dispatchToSession(session, event, payload);
       }
@@ -216,7 +226,7 @@ export function createGateway(state: EmulatorState, server: Server, url: string)
       }
       await Promise.all(closing);
     },
-    sessions: () => sessions.map(describeSession),
+    sessions: () => sessions.map((session) => describeSession(session, guildsOf(session).map((guild) => guild.id))),
     async stop() {
       server.off('upgrade', onUpgrade);
       for (const client of webSocketServer.clients) client.terminate();

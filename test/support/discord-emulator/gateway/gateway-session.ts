@@ -1,12 +1,14 @@
 import { GatewayOpcodes } from 'discord-api-types/v10';
 import { WebSocket } from 'ws';
+import type { ShardPair } from './sharding.ts';
 
 export type DispatchFrame = { op: GatewayOpcodes.Dispatch; t: string; s: number; d: unknown };
 
 export type GatewaySession = {
   id: string;
   intents: number;
-  shard: [number, number];
+  // null when IDENTIFY carried no shard: the session gets every guild.
+  shard: ShardPair | null;
   identifiedAt: number;
   sequence: number;
   // Every dispatch of the session stays here, so a RESUME can replay what a dropped connection missed.
@@ -21,7 +23,9 @@ export type GatewaySession = {
 export type GatewaySessionInfo = {
   id: string;
   intents: number;
-  shard: [number, number];
+  shard: ShardPair | null;
+  // The guilds this session owns (all of them without a shard), announced in READY.
+  guildIds: string[];
   identifiedAt: number;
   connected: boolean;
   invalidated: boolean;
@@ -44,11 +48,12 @@ export function dispatchToSession(session: GatewaySession, event: string, data: 
   sendFrame(session.socket, frame);
 }
 
-export function describeSession(session: GatewaySession): GatewaySessionInfo {
+export function describeSession(session: GatewaySession, guildIds: string[]): GatewaySessionInfo {
   return {
     id: session.id,
     intents: session.intents,
     shard: session.shard,
+    guildIds,
     identifiedAt: session.identifiedAt,
     connected: session.socket?.readyState === WebSocket.OPEN,
     invalidated: session.invalidated,

@@ -5,6 +5,7 @@ import { guildCreatePayload, toApiChannel, toApiMember, toApiRole, toApiUser } f
 import { routeTemplates } from '../route-templates.ts';
 import type { Route, RouteRequest } from '../router.ts';
 import type { EmulatorState } from '../state.ts';
+import type { WorldGuild } from '../world.ts';
 import { param } from './route-guards.ts';
 
 // Login, identity, command registration and the few guild reads a bot makes.
@@ -14,10 +15,10 @@ export function applicationRoutes(state: EmulatorState, gateway: Gateway): Route
   const requireApplication = (request: RouteRequest): void => {
     if (param(request, 'applicationId') !== world.applicationId) throw discordError('unknownApplication');
   };
-  const requireGuild = (request: RouteRequest): string => {
-    const guildId = param(request, 'guildId');
-    if (guildId !== world.guild.id) throw discordError('unknownGuild');
-    return guildId;
+  const requireGuild = (request: RouteRequest): WorldGuild => {
+    const guild = world.guilds.get(param(request, 'guildId'));
+    if (!guild) throw discordError('unknownGuild');
+    return guild;
   };
   const applicationFlags =
     (state.options.messageContentIntentEnabled ? ApplicationFlags.GatewayMessageContentLimited : 0) |
@@ -33,8 +34,13 @@ export function applicationRoutes(state: EmulatorState, gateway: Gateway): Route
         status: 200,
         body: {
           url: gateway.url,
-          shards: 1,
-          session_start_limit: { total: 1000, remaining: 1000 - gateway.sessions().length, reset_after: 14_400_000, max_concurrency: 1 },
+          shards: state.options.recommendedShards,
+          session_start_limit: {
+            total: 1000,
+            remaining: 1000 - gateway.sessions().length,
+            reset_after: 14_400_000,
+            max_concurrency: state.options.maxConcurrency,
+          },
         },
       }),
     },
@@ -71,7 +77,7 @@ export function applicationRoutes(state: EmulatorState, gateway: Gateway): Route
           verify_key: '0'.repeat(64),
           team: null,
           flags: applicationFlags,
-          approximate_guild_count: 1,
+          approximate_guild_count: world.guilds.size,
           bot: toApiUser(world.bot),
           owner: toApiUser(world.users.get(world.guild.ownerId) ?? world.bot),
         },
@@ -101,7 +107,7 @@ export function applicationRoutes(state: EmulatorState, gateway: Gateway): Route
       authenticated: true,
       handle(request) {
         requireApplication(request);
-        return { status: 200, body: state.commands.overwrite(requireGuild(request), request.body) };
+        return { status: 200, body: state.commands.overwrite(requireGuild(request).id, request.body) };
       },
     },
     {
@@ -110,7 +116,7 @@ export function applicationRoutes(state: EmulatorState, gateway: Gateway): Route
       authenticated: true,
       handle(request) {
         requireApplication(request);
-        return { status: 200, body: state.commands.list(requireGuild(request)) };
+        return { status: 200, body: state.commands.list(requireGuild(request).id) };
       },
     },
     {
@@ -118,7 +124,7 @@ export function applicationRoutes(state: EmulatorState, gateway: Gateway): Route
       template: routeTemplates.guild,
       authenticated: true,
       handle(request) {
-        requireGuild(request);
+        const target = requireGuild(request);
         const {
           joined_at: _joinedAt,
           large: _large,
@@ -133,7 +139,7 @@ export function applicationRoutes(state: EmulatorState, gateway: Gateway): Route
           guild_scheduled_events: _events,
           soundboard_sounds: _sounds,
           ...guild
-        } = guildCreatePayload(world, false);
+        } = guildCreatePayload(world, target, false);
         return { status: 200, body: guild };
       },
     },
@@ -142,8 +148,9 @@ export function applicationRoutes(state: EmulatorState, gateway: Gateway): Route
       template: routeTemplates.guildChannels,
       authenticated: true,
       handle(request) {
-        requireGuild(request);
-        return { status: 200, body: [...world.channels.values()].map((channel) => toApiChannel(world, channel)) };
+        const guild = requireGuild(request);
+        const channels = [...world.channels.values()].filter((channel) => channel.guildId === guild.id);
+        return { status: 200, body: channels.map(toApiChannel) };
       },
     },
     {
@@ -151,8 +158,7 @@ export function applicationRoutes(state: EmulatorState, gateway: Gateway): Route
       template: routeTemplates.guildRoles,
       authenticated: true,
       handle(request) {
-        requireGuild(request);
-        return { status: 200, body: [...world.roles.values()].map(toApiRole) };
+        return { status: 200, body: [...requireGuild(request).roles.values()].map(toApiRole) };
       },
     },
     {
@@ -160,8 +166,7 @@ export function applicationRoutes(state: EmulatorState, gateway: Gateway): Route
       template: routeTemplates.guildMember,
       authenticated: true,
       handle(request) {
-        requireGuild(request);
-        const member = world.members.get(param(request, 'userId'));
+        const member = requireGuild(request).members.get(param(request, 'userId'));
         if (!member) throw discordError('unknownMember');
         return { status: 200, body: toApiMember(world, member) };
       },

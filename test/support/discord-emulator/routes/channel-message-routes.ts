@@ -28,7 +28,7 @@ export function channelMessageRoutes(state: EmulatorState, gateway: Gateway): Ro
       method: 'GET',
       template: routeTemplates.channel,
       authenticated: true,
-      handle: (request) => ({ status: 200, body: toApiChannel(state.world, requireChannel(state, request)) }),
+      handle: (request) => ({ status: 200, body: toApiChannel(requireChannel(state, request)) }),
     },
     {
       method: 'POST',

@@ -1,6 +1,7 @@
 import { zodResponseFormat } from 'openai/helpers/zod';
 import { describe, expect, it } from 'vitest';
 import { normaliseCheck, normaliseOptionChoices, optionsOutputSchema } from '../../src/dm/normalise-options.ts';
+import { DUNGEON_MASTER_PERSONA } from '../../src/dm/prompts/persona.ts';
 import { optionsInstruction } from '../../src/dm/prompts/phase-instructions.ts';
 import { renderActions } from '../../src/dm/prompts/render-context.ts';
 
@@ -68,10 +69,12 @@ describe('normaliseCheck', () => {
 });
 
 describe('the prompts', () => {
-  it('explain the optional check and that the code rolls', () => {
+  it('explain the optional check and that the code rolls (in the persona every phase shares), and ask for its shape last', () => {
+    expect(DUNGEON_MASTER_PERSONA).toContain('you may make it a check');
+    expect(DUNGEON_MASTER_PERSONA).toContain('Never roll or invent a result');
     const instruction = optionsInstruction('N', 'R').content;
-    expect(instruction).toContain('"check"');
-    expect(instruction).toContain('Never roll or invent a result');
+    expect(instruction).toContain('Phase 3, PLAYER OPTIONS');
+    expect(instruction).toContain('"check": {"ability": "DEX", "dice": "d20", "difficulty": 15}');
   });
 
   it("put a clicked check's roll on its action's line, as code's numbers", () => {

@@ -63,24 +63,17 @@ export function responseInstruction(context: TurnContext, narrative: string): Ch
 }
 
 /**
- * Checks are optional, so a model that ignores this still gives good options. The numbers are the table's: the
- * model names what is tested and how hard, and the code rolls when a player clicks.
+ * What options are (and the optional checks, so a model that ignores them still gives good options) is in the
+ * persona; here only this turn's text and the answer's shape, which a model without structured output needs to see
+ * last. The numbers are the table's: the model names what is tested and how hard, and the code rolls on a click.
  */
-const CHECKS =
-  'When the outcome of an option is uncertain, you may make it a check: give "check" with the ability tested (STR, DEX, CON, INT, ' +
-  'WIS or CHA, or null), the dice (usually "d20", without modifiers) and a difficulty (the total to reach, or null to judge it yourself). ' +
-  'Otherwise "check" is null. Never roll or invent a result: the table rolls for whoever picks the option, adds their modifier, and tells you the result next turn.';
-
 export function optionsInstruction(narrative: string, response: string): ChatMessage {
   return {
     role: 'user',
     content: [
       'This turn as the players read it:',
       quote(`${narrative}\n\n${response}`),
-      'Phase 3, PLAYER OPTIONS. Offer 3 to 5 distinct, concrete next actions the party could take now.',
-      'Each under 80 characters, imperative, without numbering.',
-      CHECKS,
-      'Answer with JSON only: {"options": [{"text": "…", "check": null}, {"text": "…", "check": {"ability": "DEX", "dice": "d20", "difficulty": 15}}, …]}',
+      'Phase 3, PLAYER OPTIONS. Answer with JSON only: {"options": [{"text": "…", "check": null}, {"text": "…", "check": {"ability": "DEX", "dice": "d20", "difficulty": 15}}, …]}',
     ].join('\n\n'),
   };
 }
@@ -91,8 +84,7 @@ export function metadataInstruction(narrative: string, response: string): ChatMe
     content: [
       'This turn as the players read it:',
       quote(`${narrative}\n\n${response}`),
-      'Phase 4, SCENE METADATA. Record the state of the scene after this turn, for continuity in the next turns.',
-      'Answer with JSON only: {"environmental_conditions": "…", "immediate_threats": "…", "story_progression": "…", ' +
+      'Phase 4, SCENE METADATA. Answer with JSON only: {"environmental_conditions": "…", "immediate_threats": "…", "story_progression": "…", ' +
         '"scene_elements": {"npcs_present": ["…"], "objects_of_interest": ["…"], "current_location": "…"}}',
     ].join('\n\n'),
   };

@@ -19,6 +19,10 @@ import { foldIntoSummary } from './dm/summarise.ts';
 import { createLlmClient } from './llm/create-llm-client.ts';
 import type { LlmClient, TokenUsage } from './llm/types.ts';
 import type { Logger } from './logger.ts';
+import { watchDiscordRequests } from './discord/discord-metrics.ts';
+import { createHealthCheck } from './metrics/health.ts';
+import { createMetrics } from './metrics/metrics.ts';
+import { startMetricsServer, type MetricsServer } from './metrics/metrics-server.ts';
 
 /** At shutdown, after the turns: how long their last writes may take to land. */
 const FINAL_WRITES_WAIT_MS = 1000;
@@ -34,6 +38,8 @@ const READY_TIMEOUT_MS = 60_000;
 export type RunningBot = {
   store: CampaignStore;
   tables: Tables;
+  /** Where /metrics and /healthz answer (`http://127.0.0.1:PORT`); undefined when METRICS_PORT is unset. */
+  metricsUrl: string | undefined;
   /** Takes no new actions, lets running turns finish (up to the grace period), then closes everything. */
   stop(): Promise<void>;
 };
@@ -41,11 +47,14 @@ export type RunningBot = {
 /** Builds every service and hands each one what it needs; nothing here is global. */
 export async function startBot(config: Config, logger: Logger): Promise<RunningBot> {
   const store = await createCampaignStore({ url: config.store.url, logger });
-  const llm = createLlmClient({ ...config.llm, logger });
+  // Off unless METRICS_PORT is set: then nothing is counted and no default process metrics are collected.
+  const metrics = config.metricsPort === undefined ? undefined : createMetrics({ models: config.llm.models });
+  const llm = createLlmClient({ ...config.llm, logger, metrics });
   const orchestrator = createOrchestrator({ llm, models: config.llm.models, logger });
   const { apiUrl, globalRequestsPerSecond } = config.discord;
   const client = createDiscordClient({ apiUrl, globalRequestsPerSecond, logger });
-  const presenters = createDiscordPresenters({ client, logger, editIntervalMs: config.editIntervalMs, globalRequestsPerSecond });
+  if (metrics !== undefined) watchDiscordRequests(client, metrics);
+  const presenters = createDiscordPresenters({ client, logger, editIntervalMs: config.editIntervalMs, globalRequestsPerSecond, metrics });
   const spending = createSpendingLedger({
     store,
     budgets: config.budgets,
@@ -58,10 +67,14 @@ export async function startBot(config: Config, logger: Logger): Promise<RunningB
   const summaryModel = config.llm.models.metadata;
   // A fold's tokens count for the channel whose campaign it folds.
   const summarise = (input: Parameters<Summariser>[0], channelId: string) => {
-    const counted = countingCompletions(llm, (usage) => void spending.recordSummary({ channelId, model: summaryModel, usage }));
+    const counted = countingCompletions(llm, (usage) => {
+      metrics?.summaryTokens(usage);
+      void spending.recordSummary({ channelId, model: summaryModel, usage });
+    });
     return foldIntoSummary({ llm: counted, model: summaryModel, ...input });
   };
-  const tables = createTables({ store, orchestrator, presenters, logger, streaming: config.streaming, summarise, spending, actionRate, recapAfterMs: config.recapAfterMs });
+  const tables = createTables({ store, orchestrator, presenters, logger, streaming: config.streaming, summarise, spending, actionRate, recapAfterMs: config.recapAfterMs, metrics });
+  metrics?.watchTables(() => tables.stats());
 
   const routeInteraction = createInteractionRouter({
     commands,
@@ -82,11 +95,19 @@ export async function startBot(config: Config, logger: Logger): Promise<RunningB
     }),
   );
 
+  let stopping: Promise<void> | undefined;
+  let metricsServer: MetricsServer | undefined;
   try {
+    // Up before the gateway, so a supervisor sees 503 ("gateway not connected") rather than nothing while it connects.
+    if (metrics !== undefined && config.metricsPort !== undefined) {
+      const health = createHealthCheck({ client, store, isStopping: () => stopping !== undefined });
+      metricsServer = await startMetricsServer({ port: config.metricsPort, registry: metrics.registry, health, logger });
+    }
     const ready = once(client, Events.ClientReady, { signal: AbortSignal.timeout(READY_TIMEOUT_MS) });
     await client.login(config.discord.token);
     await ready;
   } catch (error) {
+    await metricsServer?.close();
     await client.destroy();
     await store.close();
     throw error;
@@ -94,16 +115,17 @@ export async function startBot(config: Config, logger: Logger): Promise<RunningB
   logger.info({ user: client.user?.tag, guilds: client.guilds.cache.size }, 'connected to Discord');
   await tables.recover();
 
-  let stopping: Promise<void> | undefined;
   return {
     store,
     tables,
+    metricsUrl: metricsServer === undefined ? undefined : `http://127.0.0.1:${metricsServer.port}`,
     stop() {
       stopping ??= (async () => {
         await tables.shutdown(Math.min(config.shutdownGraceMs, MAX_SHUTDOWN_GRACE_MS));
         await presenters.drain(FINAL_WRITES_WAIT_MS);
         await client.destroy();
         await store.close();
+        await metricsServer?.close();
       })();
       return stopping;
     },

@@ -116,6 +116,13 @@ const environmentSchema = z.object({
     .min(0, 'expected 0 (never) or more hours')
     .max(24 * 365, 'expected at most a year of hours')
     .default(6),
+  // Unset: no metrics server. 0 lets the system pick a free port (tests read it back from the running bot).
+  METRICS_PORT: z.coerce
+    .number({ error: 'expected a port number from 1 to 65535 (unset: off)' })
+    .int('expected a whole port number from 1 to 65535')
+    .min(0, 'expected a port number from 1 to 65535')
+    .max(65535, 'expected a port number from 1 to 65535')
+    .optional(),
   LLM_PRICES: z
     .string()
     .default('')
@@ -162,6 +169,8 @@ export type Config = {
   /** After this long without a delivered turn, the next turn opens with a short "previously…"; 0: never. */
   recapAfterMs: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Port of /metrics and /healthz; undefined: off; 0: any free port. */
+  metricsPort: number | undefined;
 };
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -227,6 +236,7 @@ export function parseConfig(rawEnvironment: Record<string, string | undefined>):
       prices: environmentValues.LLM_PRICES,
       recapAfterMs: Math.round(environmentValues.RECAP_AFTER_HOURS * 60 * 60 * 1000),
       logLevel: environmentValues.LOG_LEVEL,
+      metricsPort: environmentValues.METRICS_PORT,
     },
   };
 }

@@ -187,6 +187,11 @@ function buildCampaignStore(connection: StoreConnection, logger: Logger): Campai
     getSpending: ({ scope, id, period }) => read(spendingKey(scope, id, period), spendingRecordSchema),
     saveSpending: ({ scope, id, period }, record) => write(spendingKey(scope, id, period), record, spendingTtlMs(period)),
 
+    ping: async () => {
+      // A key nobody writes: the read goes to the database (Keyv has no cache) and costs one indexed lookup.
+      await keyv.get(PING_KEY);
+    },
+
     close: async () => {
       // Let writes already under way finish, so a shutdown does not lose the turn being saved.
       await lock.idle();
@@ -194,6 +199,9 @@ function buildCampaignStore(connection: StoreConnection, logger: Logger): Campai
     },
   };
 }
+
+/** Read by ping(), never written. */
+const PING_KEY = 'dm:v1:ping';
 
 function emptyTotals(): UsageTotals {
   return { promptTokens: 0, completionTokens: 0, cachedPromptTokens: 0, turns: 0 };

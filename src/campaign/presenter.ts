@@ -16,6 +16,8 @@ export type TurnPresenter = {
    * already been shown whole, with its buttons, before the interruption came: the caller then marks it afterwards.
    */
   interrupt(reason: string, options?: { retryable?: boolean }): Promise<{ messageIds: string[]; completed: boolean }>;
+  /** performance.now() when the first write showing the turn's text landed, for the metrics; optional. */
+  firstTextAt?(): number | undefined;
 };
 
 /**

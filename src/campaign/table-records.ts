@@ -30,6 +30,10 @@ export function createTableRecords(store: CampaignStore, channelId: string) {
       waiting ??= { value: await store.getWaiting(channelId) };
       return waiting.value;
     },
+    /** Without reading: the waiting list as last read or written, 0 when not known. */
+    waitingCount(): number {
+      return waiting?.value.length ?? 0;
+    },
     async saveWaiting(value: PlayerAction[]): Promise<void> {
       waiting = null;
       await store.saveWaiting(channelId, value);

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Orchestrator } from '../dm/orchestrator.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 import type { OptionCheck, PlayerAction, SceneMetadata, TurnResult, TurnSink } from '../dm/types.ts';
 import { addUsage } from '../llm/token-usage.ts';
 import { hasRoomFor, MAX_ACTION_CHARACTERS, takeBatch, uniqueActions } from './action-batch.ts';
@@ -202,6 +203,8 @@ export type TableDependencies = {
   actionRate?: ActionRate | undefined;
   /** After this long without a delivered turn, the next turn opens with a short "previously…". Absent or 0: never. */
   recapAfterMs?: number | undefined;
+  /** Turn counts and timings, queue waits (src/metrics/). Absent: nothing is measured. */
+  metrics?: Pick<Metrics, 'turnStarted' | 'turnCompleted' | 'turnFailed' | 'turnStopped' | 'turnReported' | 'queueWait'> | undefined;
 };
 
 export type Table = ReturnType<typeof createTable>;
@@ -253,9 +256,15 @@ export function createTable(dependencies: TableDependencies) {
   function serialise<T>(task: () => Promise<T>): Promise<T> {
     pendingTasks += 1;
     lastUsedAt = Date.now();
-    const result = queue.then(task).finally(() => {
-      pendingTasks -= 1;
-    });
+    const askedAt = performance.now();
+    const result = queue
+      .then(() => {
+        dependencies.metrics?.queueWait((performance.now() - askedAt) / 1000);
+        return task();
+      })
+      .finally(() => {
+        pendingTasks -= 1;
+      });
     queue = result.then(
       () => undefined,
       () => undefined,
@@ -353,6 +362,7 @@ export function createTable(dependencies: TableDependencies) {
     current.lore = lore;
     current.whispers = whispers;
     work = current;
+    dependencies.metrics?.turnStarted();
     // The model starts now; the records below are written before any other task, beside its first call.
     // The turn's record is written first; the writes of its message ids (playTurn) come after it.
     const recorded = store.saveTurns(channelId, [snapshotOf(turn)]);
@@ -434,6 +444,7 @@ export function createTable(dependencies: TableDependencies) {
   ): Promise<LoopStep> {
     const { turn } = current;
     const turnLogger = logger.child({ guildId: turn.guildId, turnId: turn.turnId });
+    const startedAt = performance.now();
     try {
       const streaming = campaign.settings.streaming ?? dependencies.streaming;
       const presenter = presenters.create({
@@ -486,11 +497,13 @@ export function createTable(dependencies: TableDependencies) {
           throw new StoreFailure(error);
         });
         if (delivered === null) {
+          dependencies.metrics?.turnStopped(current.stopReason ?? 'stopped');
           // Stopped after the text was shown whole: its buttons go, and it says why (withdrawn: its text goes too).
           if (current.stopReason === 'withdrawn') await withdrawShown(messageIds, turnLogger);
           else await presenters.markMessages({ channelId, messageIds, note: STOP_NOTES[current.stopReason ?? 'stopped'] }).catch(() => undefined);
           return afterStop(current);
         }
+        dependencies.metrics?.turnCompleted({ timings: result.timings, startedAt, firstTextAt: presenter.firstTextAt?.() });
         if (shown.notShown !== null) {
           turnLogger.warn({ err: shown.notShown }, 'turn delivered, but Discord would not show it whole; the table holds');
           await serialise(() => holdTable(shown.notShown.reason, delivered.turnId));
@@ -523,10 +536,12 @@ export function createTable(dependencies: TableDependencies) {
           } else if (shown.completed) {
             await presenters.markMessages({ channelId, messageIds: shown.messageIds, note: STOP_NOTES[current.stopReason] }).catch(() => undefined);
           }
+          dependencies.metrics?.turnStopped(current.stopReason);
           turnLogger.info({ reason: current.stopReason }, 'turn stopped');
           return afterStop(current);
         }
         turnLogger.error({ err: current.storeFailure ?? error }, 'turn failed');
+        dependencies.metrics?.turnFailed(current.storeFailure ?? error);
         const reason = explainTurnFailure(current.storeFailure ?? error);
         let unwritable = false;
         // A failed turn's note carries "Try again" (retry below), unless the store failed: then a new action is better.
@@ -543,6 +558,7 @@ export function createTable(dependencies: TableDependencies) {
     } catch (error) {
       // A presenter that cannot reach the channel, or the store failing: the actions go back to wait for the next turn.
       turnLogger.error({ err: error }, 'turn crashed outside its own error handling');
+      dependencies.metrics?.turnFailed(error);
       await serialise(() => keepFailedTurn(current, [...turn.messageIds])).catch((keepError: unknown) =>
         turnLogger.error({ err: keepError }, 'could not keep the actions of a crashed turn; the next start answers them'),
       );
@@ -568,6 +584,8 @@ export function createTable(dependencies: TableDependencies) {
     await current.recording;
     const delivered = await serialise(() => deliverTurn(current, result, [...current.turn.messageIds]));
     turnLogger.info({ delivered: delivered !== null }, 'turn shown whole before a restart: kept as shown, without options');
+    if (delivered === null) dependencies.metrics?.turnStopped('restarting');
+    else dependencies.metrics?.turnCompleted();
     presenter.sink({ type: 'player_options', options: [], timestamp: now() });
     await presenter.finish().catch((error: unknown) => turnLogger.warn({ err: error }, 'could not write the last edit of a turn before a restart'));
     return 'idle';
@@ -762,6 +780,7 @@ export function createTable(dependencies: TableDependencies) {
 
   async function recordUsage(delivered: StoredTurn, result: TurnResult, turnLogger: Logger): Promise<void> {
     // Counted once per turn, when the last phase (metadata) has reported its tokens too.
+    dependencies.metrics?.turnReported(result);
     const total = Object.values(result.usage).reduce(addUsage, undefined);
     if (total === undefined) return;
     await Promise.all([
@@ -1430,6 +1449,8 @@ export function createTable(dependencies: TableDependencies) {
     /** Resolves when every write already asked for has been made. */
     whenWritten: (): Promise<unknown> => queue,
     isBusy: (): boolean => work !== null,
+    /** Actions waiting, as the table last read or wrote them (0 before it has looked): for the metrics. */
+    waitingCount: (): number => records.waitingCount(),
     /** Nothing asked for, nothing running, nothing decided for later, and unused for `idleForMs`. */
     isIdleFor: (idleForMs: number): boolean =>
       pendingTasks === 0 &&

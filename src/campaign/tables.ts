@@ -20,6 +20,8 @@ export type Tables = {
   recover(): Promise<void>;
   /** Takes no new actions, lets running turns finish for `graceMs`, then interrupts them (answered at the next start). */
   shutdown(graceMs: number): Promise<void>;
+  /** What the metrics' gauges show: tables in memory, tables playing, actions waiting in them. Reads nothing. */
+  stats(): { loaded: number; playing: number; waitingActions: number };
 };
 
 /** What every table shares; each table adds its channel. */
@@ -58,6 +60,15 @@ export function createTables(dependencies: TablesDependencies): Tables {
 
   return {
     of,
+    stats() {
+      let playing = 0;
+      let waitingActions = 0;
+      for (const table of tables.values()) {
+        if (table.isBusy()) playing += 1;
+        waitingActions += table.waitingCount();
+      }
+      return { loaded: tables.size, playing, waitingActions };
+    },
     async recover() {
       const known = await dependencies.store.listTables();
       for (const { channelId } of known) {

@@ -223,5 +223,7 @@ export interface CampaignStore {
   getSpending(key: SpendingKey): Promise<SpendingRecord | undefined>;
   saveSpending(key: SpendingKey, record: SpendingRecord): Promise<void>;
 
+  /** A cheap read that only shows the store answers (/healthz); rejects when it does not. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }

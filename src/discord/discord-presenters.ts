@@ -10,6 +10,7 @@ import { splitText } from './render/split-text.ts';
 import { createGlobalWriteGate } from './render/global-write-gate.ts';
 import { createSchedulerRegistry } from './render/scheduler-registry.ts';
 import { createTurnRenderer, WRITING_MARK } from './render/turn-renderer.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 
 /** A note behind text, within Discord's limit: the text gives way (shortened at its end), never the note. */
 function joinWithin(text: string, note: string): string {
@@ -35,6 +36,8 @@ export function createDiscordPresenters(input: {
   logger: Logger;
   editIntervalMs: number;
   globalRequestsPerSecond: number;
+  /** Writes per turn and final-text lag, recorded by each turn's renderer. Absent: not measured. */
+  metrics?: Pick<Metrics, 'turnWrites' | 'finalTextLag'> | undefined;
 }): DiscordPresenters {
   const { client, logger } = input;
   const gate = createGlobalWriteGate({ perSecond: Math.floor(input.globalRequestsPerSecond * GLOBAL_GATE_SHARE) });
@@ -73,6 +76,7 @@ export function createDiscordPresenters(input: {
         logger: logger.child({ channelId, turnId }),
         gate,
         onMessageCreated,
+        ...(input.metrics === undefined ? {} : { metrics: input.metrics }),
       });
     },
 

@@ -1,7 +1,7 @@
 import { OpenAI } from 'openai';
 import type { Logger } from '../logger.ts';
 import { completeText } from './complete-text.ts';
-import type { LlmContext } from './llm-context.ts';
+import type { LlmContext, LlmMetrics } from './llm-context.ts';
 import { RequestFields, type TokenLimitField } from './request-params.ts';
 import { streamText } from './stream-text.ts';
 import { structuredOutput } from './structured.ts';
@@ -22,6 +22,8 @@ export type LlmClientOptions = {
   /** Whether `prompt_cache_key` is sent; `auto` (default): to OpenAI itself only. */
   promptCacheKey?: boolean | 'auto';
   logger?: Pick<Logger, 'warn' | 'debug'>;
+  /** Failed attempts and retries by error kind (src/metrics/); absent: not counted. */
+  metrics?: LlmMetrics | undefined;
 };
 
 // Long enough for a brief overload to pass, short enough that two retries fit in a player's patience.
@@ -43,6 +45,7 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
     totalTimeoutMs: options.totalTimeoutMs,
     retryPolicy: { maxRetries: options.maxRetries, baseDelayMs: options.retryBaseDelayMs ?? defaultRetryBaseDelayMs },
     logger: options.logger,
+    metrics: options.metrics,
     modelsWithoutJsonSchema: new Set(),
     fields: new RequestFields({ baseUrl: options.baseUrl, tokenLimitField: options.tokenLimitField, promptCacheKey: options.promptCacheKey }),
   };

@@ -1,5 +1,6 @@
 import type { OpenAI } from 'openai';
 import type { Logger } from '../logger.ts';
+import type { LlmErrorKind } from './types.ts';
 import { Cancellation } from './cancellation.ts';
 import type { RequestFields } from './request-params.ts';
 import type { RetryContext, RetryPolicy } from './retry.ts';
@@ -16,7 +17,12 @@ export type LlmContext = {
   modelsWithoutJsonSchema: Set<string>;
   /** The optional fields this client's server takes, learnt from its refusals. */
   fields: RequestFields;
+  /** Counts failed attempts and retries by error kind (src/metrics/). Absent: not counted. */
+  metrics: LlmMetrics | undefined;
 };
+
+/** What the LLM client reports to the metrics. */
+export type LlmMetrics = { llmError(kind: LlmErrorKind): void; llmRetry(kind: LlmErrorKind): void };
 
 /** The scope of one call, retries included: the caller's signal plus the total timeout. Dispose it when done. */
 export function beginCall(context: LlmContext, signal: AbortSignal | undefined, description: string): RetryContext {
@@ -27,6 +33,7 @@ export function beginCall(context: LlmContext, signal: AbortSignal | undefined, 
     deadline: Date.now() + context.totalTimeoutMs,
     policy: context.retryPolicy,
     logger: context.logger,
+    metrics: context.metrics,
     description,
   };
 }

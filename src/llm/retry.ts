@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { APIError } from 'openai';
 import type { Logger } from '../logger.ts';
 import type { Cancellation } from './cancellation.ts';
+import type { LlmMetrics } from './llm-context.ts';
 import { classifyError } from './classify-error.ts';
 import type { LlmError } from './errors.ts';
 
@@ -50,6 +51,8 @@ export type RetryContext = {
   /** Date.now() at which the call's total timeout fires: a retry that could not start before it is pointless. */
   deadline: number;
   logger: Pick<Logger, 'warn'> | undefined;
+  /** Told of every failed attempt and every retry. */
+  metrics?: LlmMetrics | undefined;
   description: string;
 };
 
@@ -63,10 +66,12 @@ export async function withRetries<T>(context: RetryContext, attempt: (attemptNum
       return await attempt(attemptNumber);
     } catch (thrown) {
       const error = classifyError(thrown, context.call.failure());
+      context.metrics?.llmError(error.kind);
       if (!isRetryable(error) || attemptNumber > context.policy.maxRetries) throw error;
       const delayMs = retryDelayMs(error, attemptNumber, context.policy);
       if (Date.now() + delayMs >= context.deadline) throw error;
       context.logger?.warn({ kind: error.kind, status: error.status, attempt: attemptNumber, delayMs, err: error }, `${context.description} failed, retrying`);
+      context.metrics?.llmRetry(error.kind);
       try {
         await sleep(delayMs, undefined, { signal: context.call.signal });
       } catch (sleepError) {

@@ -50,7 +50,10 @@ export function streamText(context: LlmContext, request: LlmRequest): TextStream
       truncated = progress.truncated;
       completed = true;
     } catch (error) {
-      throw classifyError(error, opened?.attempt.failure() ?? retry.call.failure());
+      const failure = classifyError(error, opened?.attempt.failure() ?? retry.call.failure());
+      // Failures before the first token were counted by withRetries; this one broke a stream already under way.
+      if (opened !== undefined) context.metrics?.llmError(failure.kind);
+      throw failure;
     } finally {
       if (opened !== undefined) await closeAttempt(opened.attempt, opened.chunks, completed);
       retry.call.dispose();

@@ -2,6 +2,7 @@ import { MESSAGE_CONTENT_LIMIT, MESSAGE_SPLIT_SIZE } from '../../constants.ts';
 import { TurnNotShownError } from '../../campaign/presenter.ts';
 import type { OptionCheck, TurnEvent, TurnSink } from '../../dm/types.ts';
 import type { Logger } from '../../logger.ts';
+import type { Metrics } from '../../metrics/metrics.ts';
 import { shortenLabel } from './button-label.ts';
 import type { ChannelWriteScheduler, ScheduledMessage } from './channel-write-scheduler.ts';
 import { createMessagePort, type MessagePayload, type RenderChannel } from './discord-message-port.ts';
@@ -59,6 +60,8 @@ export type TurnRendererOptions = {
   streaming?: boolean;
   /** Told about every message as soon as it exists, so a crash later still knows which messages to mark. */
   onMessageCreated?: (messageId: string) => void;
+  /** Writes per turn and final-text lag, measured as bench/ measures them (see `landed`). Absent: not measured. */
+  metrics?: Pick<Metrics, 'turnWrites' | 'finalTextLag'>;
 };
 
 export type TurnRenderer = {
@@ -72,6 +75,8 @@ export type TurnRenderer = {
    * buttons, nothing more is written here and `completed` says so (the caller marks the messages afterwards).
    */
   interrupt(reason: string, options?: { retryable?: boolean }): Promise<{ messageIds: string[]; completed: boolean }>;
+  /** performance.now() when the turn's first write showing its text landed; undefined until then, and without streaming. */
+  firstTextAt(): number | undefined;
 };
 
 type RenderedMessage = {
@@ -110,6 +115,12 @@ export function createTurnRenderer(options: TurnRendererOptions): TurnRenderer {
   let textComplete = false;
   let firstWriteAsked = false;
   let firstWriteTimer: ReturnType<typeof setTimeout> | undefined;
+  // For the metrics: writes landed, when the first text landed, when the response's last chunk came, and whether a
+  // write showing the complete text has landed since.
+  let writesLanded = 0;
+  let firstTextAt: number | undefined;
+  let textCompleteAt: number | undefined;
+  let completeTextLanded = false;
 
   function writeFinal(message: RenderedMessage, payload: MessagePayload): void {
     finalWrites.push(writeFinalUntilShown(message, payload));
@@ -161,10 +172,31 @@ export function createTurnRenderer(options: TurnRendererOptions): TurnRenderer {
 
   function watchedHandle(owner: () => RenderedMessage): ScheduledMessage<MessagePayload> {
     const handle: ScheduledMessage<MessagePayload> = scheduler.newMessage<MessagePayload>({
-      send: (payload) => watched(owner(), handle, port.send(payload)),
-      edit: (messageId, payload) => watched(owner(), handle, port.edit(messageId, payload)),
+      send: (payload) => watched(owner(), handle, measured(port.send(payload), payload)),
+      edit: (messageId, payload) => watched(owner(), handle, measured(port.edit(messageId, payload), payload)),
     });
     return handle;
+  }
+
+  /** Counts a write that landed, and notes what it showed (the definitions of bench/turn-measurements.ts). */
+  async function measured<T>(request: Promise<T>, payload: MessagePayload): Promise<T> {
+    const value = await request;
+    writesLanded += 1;
+    landed(payload);
+    return value;
+  }
+
+  function landed(payload: MessagePayload): void {
+    const now = performance.now();
+    if (documentText.trim() === '') return;
+    // Without streaming the first write is the whole turn: there is no "first text" to speak of.
+    if (options.streaming !== false) firstTextAt ??= now;
+    if (textCompleteAt === undefined || completeTextLanded) return;
+    // The complete text is shown when the write carries the document's end (the last message of a long turn does).
+    const documentEnd = documentText.trimEnd().slice(-24);
+    if (payload.content === undefined || !payload.content.includes(documentEnd)) return;
+    completeTextLanded = true;
+    options.metrics?.finalTextLag((now - textCompleteAt) / 1000);
   }
 
   async function watched<T>(message: RenderedMessage, handle: ScheduledMessage<MessagePayload>, request: Promise<T>): Promise<T> {
@@ -269,7 +301,10 @@ export function createTurnRenderer(options: TurnRendererOptions): TurnRenderer {
         }
         if (responseStarted) documentText += event.content;
         // The text is complete: only the final edit, with the buttons, is still to come.
-        if (event.is_final) textComplete = true;
+        if (event.is_final) {
+          textComplete = true;
+          textCompleteAt ??= performance.now();
+        }
         showProgress();
         break;
       case 'player_options':
@@ -303,7 +338,11 @@ export function createTurnRenderer(options: TurnRendererOptions): TurnRenderer {
       const content = joinParagraphs(tail, note) || SILENT_TURN_TEXT;
       writeFinal(liveMessage(), { content, components });
     }
-    return await settle();
+    try {
+      return await settle();
+    } finally {
+      if (writesLanded > 0) options.metrics?.turnWrites(writesLanded);
+    }
   }
 
   async function settle(): Promise<{ messageIds: string[] }> {
@@ -342,6 +381,7 @@ export function createTurnRenderer(options: TurnRendererOptions): TurnRenderer {
       }
       return { ...(await ending), completed };
     },
+    firstTextAt: () => firstTextAt,
   };
 }
 

@@ -51,8 +51,8 @@ export async function startBot(config: Config, logger: Logger): Promise<RunningB
   const metrics = config.metricsPort === undefined ? undefined : createMetrics({ models: config.llm.models });
   const llm = createLlmClient({ ...config.llm, logger, metrics });
   const orchestrator = createOrchestrator({ llm, models: config.llm.models, logger });
-  const { apiUrl, globalRequestsPerSecond } = config.discord;
-  const client = createDiscordClient({ apiUrl, globalRequestsPerSecond, logger });
+  const { apiUrl, globalRequestsPerSecond, shards } = config.discord;
+  const client = createDiscordClient({ apiUrl, globalRequestsPerSecond, shards, logger });
   if (metrics !== undefined) watchDiscordRequests(client, metrics);
   const presenters = createDiscordPresenters({ client, logger, editIntervalMs: config.editIntervalMs, globalRequestsPerSecond, metrics });
   const spending = createSpendingLedger({
@@ -112,8 +112,9 @@ export async function startBot(config: Config, logger: Logger): Promise<RunningB
     await store.close();
     throw error;
   }
-  logger.info({ user: client.user?.tag, guilds: client.guilds.cache.size }, 'connected to Discord');
-  await tables.recover();
+  logger.info({ user: client.user?.tag, guilds: client.guilds.cache.size, shards }, 'connected to Discord');
+  // The guilds of this process's shards, and only those: another process recovers its own.
+  await tables.recover([...client.guilds.cache.keys()]);
 
   return {
     store,

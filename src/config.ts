@@ -52,6 +52,24 @@ function parsePrices(text: string): Map<string, ModelPrice> | string {
   return prices;
 }
 
+/** `0,2` or `0-3` (both ends included), in order, each once. */
+function parseShardIds(text: string): number[] {
+  const ids = new Set<number>();
+  for (const part of text.split(',')) {
+    const [from = 0, to = from] = part.split('-').map((bound) => Number(bound.trim()));
+    for (let id = from; id <= to; id++) ids.add(id);
+  }
+  return [...ids].sort((first, second) => first - second);
+}
+
+function shardProblems(count: number | undefined, ids: number[] | undefined): string[] {
+  if (ids === undefined) return [];
+  if (count === undefined) return ['SHARD_IDS needs SHARD_COUNT: every process must agree on the number of shards'];
+  if (ids.length === 0) return ['SHARD_IDS is invalid: expected at least one shard id'];
+  const outside = ids.filter((id) => id >= count);
+  return outside.length === 0 ? [] : [`SHARD_IDS is invalid: ${outside.join(', ')} not below SHARD_COUNT (${count}); shards are numbered from 0`];
+}
+
 const snowflake = z.string().regex(/^\d{17,20}$/, 'expected a Discord id (17 to 20 digits)');
 
 const environmentSchema = z.object({
@@ -89,6 +107,14 @@ const environmentSchema = z.object({
     .int('expected a whole number of requests per second')
     .min(10, 'expected at least 10')
     .default(50),
+  // Unset: Discord's recommended count, every shard in this process. Several processes: the same count everywhere,
+  // and each its own SHARD_IDS.
+  SHARD_COUNT: z.coerce.number({ error: 'expected a whole number of shards' }).int('expected a whole number of shards').min(1, 'expected 1 or more').max(4096, 'expected at most 4096').optional(),
+  SHARD_IDS: z
+    .string()
+    .regex(/^\s*\d+(\s*-\s*\d+)?(\s*,\s*\d+(\s*-\s*\d+)?)*\s*$/, 'expected shard ids such as 0,1 or 0-3')
+    .transform(parseShardIds)
+    .optional(),
   LLM_FIRST_TOKEN_TIMEOUT_MS: positiveMilliseconds(20_000),
   LLM_CHUNK_TIMEOUT_MS: positiveMilliseconds(15_000),
   LLM_TOTAL_TIMEOUT_MS: positiveMilliseconds(180_000),
@@ -142,8 +168,13 @@ export type Config = {
     apiUrl: string;
     guildId: string | undefined;
     gmRoleNames: string[];
-    /** Discord's global limit for this bot: 50 unless Discord raised it. */
+    /**
+     * This process's share of Discord's global limit for the bot (50 unless Discord raised it): the limit is the bot's,
+     * whatever the number of processes, so a process running some of the shards takes that share of it.
+     */
     globalRequestsPerSecond: number;
+    /** `count`: 'auto' is Discord's recommendation; `ids`: 'all' of them, or this process's. */
+    shards: { count: number | 'auto'; ids: number[] | 'all' };
   };
   llm: {
     apiKey: string;
@@ -193,9 +224,15 @@ export function parseConfig(rawEnvironment: Record<string, string | undefined>):
   if (environment['OPENAI_API_KEY'] === undefined && environment['OPENAI_BASE_URL'] === undefined) {
     problems.push('OPENAI_API_KEY is missing: required for OpenAI itself (set OPENAI_BASE_URL to use a local server)');
   }
+  if (parsed.success) problems.push(...shardProblems(parsed.data.SHARD_COUNT, parsed.data.SHARD_IDS));
   if (!parsed.success || problems.length > 0) return { ok: false, problems };
 
   const environmentValues = parsed.data;
+  const shards = { count: environmentValues.SHARD_COUNT ?? ('auto' as const), ids: environmentValues.SHARD_IDS ?? ('all' as const) };
+  const globalShare =
+    environment['DISCORD_GLOBAL_REQUESTS_PER_SECOND'] === undefined && shards.ids !== 'all' && shards.count !== 'auto'
+      ? Math.max(1, Math.floor((environmentValues.DISCORD_GLOBAL_REQUESTS_PER_SECOND * shards.ids.length) / shards.count))
+      : environmentValues.DISCORD_GLOBAL_REQUESTS_PER_SECOND;
   const model = environmentValues.DM_MODEL;
   return {
     ok: true,
@@ -205,7 +242,8 @@ export function parseConfig(rawEnvironment: Record<string, string | undefined>):
         apiUrl: environmentValues.DISCORD_API_URL.replace(/\/+$/, ''),
         guildId: environmentValues.DISCORD_GUILD_ID,
         gmRoleNames: environmentValues.GM_ROLE_NAMES,
-        globalRequestsPerSecond: environmentValues.DISCORD_GLOBAL_REQUESTS_PER_SECOND,
+        globalRequestsPerSecond: globalShare,
+        shards,
       },
       llm: {
         // Local OpenAI-compatible servers accept any key; the SDK insists on one.

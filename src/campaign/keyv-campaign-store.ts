@@ -36,17 +36,18 @@ import {
   SNAPSHOTS_KEPT,
   spendingKey,
   spendingTtlMs,
-  tablesKey,
+  guildTablesKey,
+  legacyTablesKey,
   waitingKey,
 } from './store-keys.ts';
 import type { CampaignStore, StoredTurn, TableReference, UsageTotals } from './types.ts';
 
 // Plain reads and writes; the table owner (table.ts) is the only writer of a channel's records and decides the order.
-// Read-modify-write keys (a channel's turns, the tables index, usage totals) are also serialised by an in-process
-// lock, so two writes never interleave inside one process. One guild lives on one gateway shard, so every write
-// about a channel comes from one process. The tables index and the guild's usage are the keys two processes on one
-// redis can share; the index changes only when a campaign starts or ends. The spending keys (per UTC day and month)
-// are added to by the spending ledger, which chains its own writes of each key (spending-ledger.ts).
+// Read-modify-write keys (a channel's turns, a guild's index of tables, usage totals) are also serialised by an
+// in-process lock, so two writes never interleave inside one process. Across processes no key is read-modify-written
+// by two of them: a guild lives on one gateway shard and so in one process, and every such key belongs to one guild
+// or one of its channels. The spending keys (per UTC day and month) are added to by the spending ledger, which chains
+// its own writes of each key (spending-ledger.ts). The index older versions kept for every table is only read.
 
 export async function createCampaignStore(options: { url: string; logger: Logger }): Promise<CampaignStore> {
   const connection = await createKeyv(options);
@@ -70,10 +71,12 @@ function buildCampaignStore(connection: StoreConnection, logger: Logger): Campai
     await keyv.set(key, value, ttlMilliseconds);
   }
 
-  async function updateTables(update: (tables: TableReference[]) => TableReference[]): Promise<void> {
-    await lock.run(tablesKey, async () => {
-      const tables = (await read(tablesKey, tablesIndexSchema)) ?? [];
-      await write(tablesKey, update(tables));
+  async function updateTables(guildId: string, update: (tables: TableReference[]) => TableReference[]): Promise<void> {
+    const key = guildTablesKey(guildId);
+    await lock.run(key, async () => {
+      const tables = update((await read(key, tablesIndexSchema)) ?? []);
+      if (tables.length === 0) await keyv.delete(key);
+      else await write(key, tables);
     });
   }
 
@@ -168,10 +171,23 @@ function buildCampaignStore(connection: StoreConnection, logger: Logger): Campai
       return entries;
     },
 
-    listTables: async () => (await read(tablesKey, tablesIndexSchema)) ?? [],
+    listTables: async (guildIds) => {
+      const own = new Set(guildIds);
+      const [legacy, ...perGuild] = await Promise.all([
+        read(legacyTablesKey, tablesIndexSchema),
+        ...guildIds.map((guildId) => read(guildTablesKey(guildId), tablesIndexSchema)),
+      ]);
+      const tables = perGuild.flatMap((listed) => listed ?? []);
+      // An entry of the old shared index that this process owns is listed too; the table re-adds itself to its
+      // guild's index when it recovers an unfinished campaign, so the old key is only ever read.
+      for (const table of legacy ?? []) {
+        if (own.has(table.guildId) && !tables.some((listed) => listed.channelId === table.channelId)) tables.push(table);
+      }
+      return tables;
+    },
     addTable: (table) =>
-      updateTables((tables) => [...tables.filter((existing) => existing.channelId !== table.channelId), table]),
-    removeTable: (channelId) => updateTables((tables) => tables.filter((existing) => existing.channelId !== channelId)),
+      updateTables(table.guildId, (tables) => [...tables.filter((existing) => existing.channelId !== table.channelId), table]),
+    removeTable: (table) => updateTables(table.guildId, (tables) => tables.filter((existing) => existing.channelId !== table.channelId)),
 
     // Call once per turn with the turn's summed usage: each call counts one turn.
     addUsage: async (scope, usage) => {

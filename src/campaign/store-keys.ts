@@ -92,7 +92,17 @@ export function logEntryKey(campaignId: string, index: number): string {
 }
 
 /**
- * Tables with an active or paused campaign: at start-up the bot finds unfinished turns and waiting actions without
- * scanning every key. Written only when a campaign starts or ends, never per turn.
+ * A guild's tables with an active or paused campaign: at start-up a process finds the unfinished turns and waiting
+ * actions of its own guilds without scanning every key. Per guild, because a guild belongs to one gateway shard and
+ * so to one process: no two processes ever write the same index, and a process's recovery reads only its guilds'.
+ * Written only when a campaign starts or ends, never per turn.
  */
-export const tablesKey = `${prefix}:tables`;
+export function guildTablesKey(guildId: string): string {
+  return `${prefix}:tables:${guildId}`;
+}
+
+/**
+ * The one index of every table that versions before shards kept. Read at recovery (each process takes its own
+ * guilds' entries and moves them to their guild's index), never written: two processes may read it, none rewrites it.
+ */
+export const legacyTablesKey = `${prefix}:tables`;

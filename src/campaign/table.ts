@@ -996,7 +996,7 @@ export function createTable(dependencies: TableDependencies) {
         await store.saveOptionSet(closed);
         presenters.retireOptions(closed);
       }
-      await store.removeTable(channelId);
+      await store.removeTable({ channelId, guildId: campaign.guildId });
       return { status: 'ended', turns: campaign.turnCount, droppedActions: dropped, stoppedTurn: stopped?.kind === 'turn' };
     });
   }
@@ -1361,14 +1361,19 @@ export function createTable(dependencies: TableDependencies) {
 
   // ── Start-up and shutdown ────────────────────────────────────────────────────────────────────────────────────
 
-  /** At start-up: unfinished turns are marked, and every acknowledged action not yet answered is answered once. */
-  async function recover(): Promise<void> {
+  /**
+   * At start-up: unfinished turns are marked, and every acknowledged action not yet answered is answered once.
+   * `guildId`: the guild whose index listed this table.
+   */
+  async function recover(guildId: string): Promise<void> {
     const interrupted = await serialise(async () => {
       const campaign = await records.campaign();
       if (campaign === undefined || campaign.status === 'ended') {
-        await store.removeTable(channelId);
+        await store.removeTable({ channelId, guildId });
         return [];
       }
+      // Listed by the index of versions before shards: from now on its guild's own index lists it.
+      await store.addTable({ channelId, guildId: campaign.guildId });
       const [turns, waiting] = await Promise.all([store.getRecentTurns(channelId), records.waiting()]);
       const delivered = deliveredTurns(campaign, turns);
       const answered = new Set(delivered.flatMap((turn) => turn.actions.map((action) => action.id)));

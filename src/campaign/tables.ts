@@ -16,8 +16,11 @@ const WRITES_SETTLE_MS = 500;
 export type Tables = {
   /** The owner of one channel's campaign (created on first use; one per channel for the life of the process). */
   of(channelId: string): Table;
-  /** At start-up: every table with a campaign answers what a crash or a restart left unanswered. */
-  recover(): Promise<void>;
+  /**
+   * At start-up: every table with a campaign in these guilds (the ones this process's shards own) answers what a crash
+   * or a restart left unanswered. Another process's guilds are never touched.
+   */
+  recover(guildIds: readonly string[]): Promise<void>;
   /** Takes no new actions, lets running turns finish for `graceMs`, then interrupts them (answered at the next start). */
   shutdown(graceMs: number): Promise<void>;
   /** What the metrics' gauges show: tables in memory, tables playing, actions waiting in them. Reads nothing. */
@@ -69,11 +72,11 @@ export function createTables(dependencies: TablesDependencies): Tables {
       }
       return { loaded: tables.size, playing, waitingActions };
     },
-    async recover() {
-      const known = await dependencies.store.listTables();
-      for (const { channelId } of known) {
+    async recover(guildIds) {
+      const known = await dependencies.store.listTables(guildIds);
+      for (const { channelId, guildId } of known) {
         await of(channelId)
-          .recover()
+          .recover(guildId)
           .catch((error: unknown) => dependencies.logger.error({ err: error, channelId }, 'could not recover a table'));
       }
     },

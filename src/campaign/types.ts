@@ -211,10 +211,10 @@ export interface CampaignStore {
   saveLogEntry(campaignId: string, index: number, turn: StoredTurn): Promise<void>;
   getLog(campaignId: string, length: number): Promise<StoredTurn[]>;
 
-  /** Tables with an active or paused campaign. */
-  listTables(): Promise<TableReference[]>;
+  /** The tables of these guilds with an active or paused campaign (the guilds this process's shards own). */
+  listTables(guildIds: readonly string[]): Promise<TableReference[]>;
   addTable(table: TableReference): Promise<void>;
-  removeTable(channelId: string): Promise<void>;
+  removeTable(table: TableReference): Promise<void>;
 
   addUsage(scope: { guildId: string; channelId: string }, usage: TokenUsage): Promise<void>;
   getUsage(scope: { kind: 'guild' | 'channel'; id: string }): Promise<UsageTotals>;

@@ -1,8 +1,18 @@
 import { Client, GatewayIntentBits, Options, RESTEvents } from 'discord.js';
 import type { Logger } from 'pino';
 
-export function createDiscordClient(input: { apiUrl: string; globalRequestsPerSecond: number; logger: Logger }): Client {
+export function createDiscordClient(input: {
+  apiUrl: string;
+  globalRequestsPerSecond: number;
+  shards: { count: number | 'auto'; ids: number[] | 'all' };
+  logger: Logger;
+}): Client {
+  const { count, ids } = input.shards;
   const client = new Client({
+    // Discord routes a guild to shard (guild_id >> 22) % count: a process identifying some shards sees only their
+    // guilds, so their tables are this process's alone.
+    shards: ids !== 'all' ? ids : count === 'auto' ? 'auto' : Array.from({ length: count }, (_, id) => id),
+    ...(count === 'auto' ? {} : { shardCount: count }),
     // Message Content is privileged: it must also be switched on in the Developer Portal.
     intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent],
     // Model text must never ping anyone, and edits without allowed_mentions are parsed again.

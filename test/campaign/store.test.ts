@@ -500,9 +500,9 @@ describe.each(backends)('campaign store on $name', (backend) => {
     const store = await openStore();
     const first = { channelId: newId(), guildId: 'guild-1' };
     const second = { channelId: newId(), guildId: 'guild-2' };
-    // The index is shared by every table on the backend: look only at this test's tables.
+    // The guilds' indexes are shared by every test on the backend: look only at this test's tables.
     const ours = async () =>
-      (await store.listTables()).filter((table) => table.channelId === first.channelId || table.channelId === second.channelId);
+      (await store.listTables(['guild-1', 'guild-2'])).filter((table) => table.channelId === first.channelId || table.channelId === second.channelId);
     expect(await ours()).toEqual([]);
 
     await store.addTable(first);
@@ -512,11 +512,30 @@ describe.each(backends)('campaign store on $name', (backend) => {
     expect(listed).toHaveLength(2);
     expect(listed).toEqual(expect.arrayContaining([first, second]));
 
-    await store.removeTable(first.channelId);
+    // A process lists only the guilds its shards own.
+    expect((await store.listTables(['guild-2'])).filter((table) => table.channelId === first.channelId)).toEqual([]);
+
+    await store.removeTable(first);
     expect(await ours()).toEqual([second]);
     // Removing a table that is not listed (a campaign already ended) is not an error.
-    await store.removeTable(first.channelId);
+    await store.removeTable(first);
     expect(await ours()).toEqual([second]);
+  });
+
+  it("lists an entry of the shared index older versions kept, for its own guild's process only, and never rewrites it", async () => {
+    const store = await openStore();
+    const raw = await openRawConnection();
+    const own = { channelId: newId(), guildId: `guild-${newId()}` };
+    const other = { channelId: newId(), guildId: `guild-${newId()}` };
+    // Written as a version before shards wrote it: one key for every table.
+    await raw.keyv.set('dm:v1:tables', [own, other]);
+    expect(await store.listTables([own.guildId])).toEqual([own]);
+    expect(await store.listTables([other.guildId])).toEqual([other]);
+    await store.addTable(own);
+    expect(await store.listTables([own.guildId])).toEqual([own]);
+    await store.removeTable(own);
+    expect(await raw.keyv.get('dm:v1:tables')).toEqual([own, other]);
+    await raw.keyv.delete('dm:v1:tables');
   });
 
   it('keeps what start-up recovery reads across a restart', async () => {
@@ -533,7 +552,7 @@ describe.each(backends)('campaign store on $name', (backend) => {
     opened.splice(opened.indexOf(store), 1);
 
     const restarted = await openStore();
-    expect(await restarted.listTables()).toContainEqual(table);
+    expect(await restarted.listTables(['guild-1'])).toContainEqual(table);
     expect(await restarted.getRecentTurns(channelId)).toEqual([turnFor(channelId, 1), crashed]);
     expect(await restarted.getWaiting(channelId)).toEqual(waiting);
   });

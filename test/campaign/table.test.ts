@@ -219,7 +219,7 @@ describe('the table', () => {
     fake.respondWith(dmResponder());
     const second = recordingPresenters();
     const restarted = startTables(second.factory);
-    await restarted.recover();
+    await restarted.recover([GUILD]);
     await restarted.of(CHANNEL).idle();
     expect(second.marked).toEqual([{ messageIds: ['m2'], note: 'interrupted by a restart' }]);
     const prompts = narrativePrompts();
@@ -250,7 +250,7 @@ describe('the table', () => {
     fake.clear();
     fake.respondWith(dmResponder());
     const restarted = startTables(recordingPresenters().factory);
-    await restarted.recover();
+    await restarted.recover([GUILD]);
     await restarted.of(CHANNEL).idle();
     expect(narrativePrompts()).toEqual([]);
     expect(await store.getWaiting(CHANNEL)).toEqual([]);
@@ -331,7 +331,7 @@ describe('the table', () => {
     fake.clear();
     fake.respondWith(dmResponder());
     const restarted = startTables(recordingPresenters().factory);
-    await restarted.recover();
+    await restarted.recover([GUILD]);
     await restarted.of(CHANNEL).idle();
     const prompts = narrativePrompts();
     // The cut-short turn is played again as it was, then the action that waited behind it; Alice's is not repeated.

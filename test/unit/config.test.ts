@@ -94,6 +94,30 @@ describe('configuration', () => {
     ]);
   });
 
+  it('reads the shards: every recommended one by default, or this process\'s share of SHARD_COUNT and of the global limit', () => {
+    const base = { DISCORD_TOKEN: 'token', OPENAI_API_KEY: 'key' };
+    const defaults = parseConfig(base);
+    expect(defaults.ok && defaults.config.discord).toMatchObject({ shards: { count: 'auto', ids: 'all' }, globalRequestsPerSecond: 50 });
+    const all = parseConfig({ ...base, SHARD_COUNT: '4' });
+    expect(all.ok && all.config.discord).toMatchObject({ shards: { count: 4, ids: 'all' }, globalRequestsPerSecond: 50 });
+    const some = parseConfig({ ...base, SHARD_COUNT: '4', SHARD_IDS: '3, 0-1' });
+    expect(some.ok && some.config.discord).toMatchObject({ shards: { count: 4, ids: [0, 1, 3] }, globalRequestsPerSecond: 37 });
+    // An operator's own figure is theirs to divide.
+    const set = parseConfig({ ...base, SHARD_COUNT: '4', SHARD_IDS: '0', DISCORD_GLOBAL_REQUESTS_PER_SECOND: '40' });
+    expect(set.ok && set.config.discord.globalRequestsPerSecond).toBe(40);
+
+    expect(parseConfig({ ...base, SHARD_IDS: '0' })).toEqual({ ok: false, problems: ['SHARD_IDS needs SHARD_COUNT: every process must agree on the number of shards'] });
+    expect(parseConfig({ ...base, SHARD_COUNT: '2', SHARD_IDS: '1,2' })).toEqual({
+      ok: false,
+      problems: ['SHARD_IDS is invalid: 2 not below SHARD_COUNT (2); shards are numbered from 0'],
+    });
+    const malformed = parseConfig({ ...base, SHARD_COUNT: '0', SHARD_IDS: 'one' });
+    expect(malformed.ok ? [] : malformed.problems).toEqual([
+      'SHARD_COUNT is invalid: expected 1 or more',
+      'SHARD_IDS is invalid: expected shard ids such as 0,1 or 0-3',
+    ]);
+  });
+
   it('npm start without configuration prints the missing variables and exits 1, without a stack trace', async () => {
     const failure = await run(process.execPath, ['src/index.ts'], { env: { PATH: process.env.PATH ?? '' } }).catch(
       (error: { code: number; stdout: string; stderr: string }) => error,

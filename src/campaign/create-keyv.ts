@@ -8,6 +8,12 @@ import type { Logger } from '../logger.ts';
 /** Long enough for a redis that is still starting beside us (compose, systemd); short enough to fail visibly. */
 const CONNECT_TIMEOUT_MS = 10_000;
 
+/**
+ * A redis command that has no answer by then fails (StoreUnreachableError upstream): a player hears that the DM's
+ * memory is unreachable within seconds instead of waiting for a server that hangs. Redis answers in milliseconds.
+ */
+export const REDIS_COMMAND_TIMEOUT_MS = 2_000;
+
 /** Shutdown has a budget (SIGTERM: exit within 10 s); a store that cannot flush in time is abandoned. */
 const CLOSE_TIMEOUT_MS = 2_000;
 
@@ -94,7 +100,15 @@ async function openSqlite(url: string): Promise<OpenedAdapter> {
 
 function openRedis(url: string): OpenedAdapter {
   // Our own client (the adapter's default, built the same way) so that close() can see whether it is connected.
-  const client = createClient({ url, socket: { reconnectStrategy: defaultReconnectStrategy } });
+  // While the connection is down, commands fail at once instead of queueing (disableOfflineQueue): a write queued
+  // offline would land after reconnecting, possibly after a newer write of the same key that was made since. The
+  // client reconnects by itself (the default strategy: growing waits, no limit), so the bot recovers when redis returns.
+  const client = createClient({
+    url,
+    disableOfflineQueue: true,
+    commandOptions: { timeout: REDIS_COMMAND_TIMEOUT_MS },
+    socket: { reconnectStrategy: defaultReconnectStrategy },
+  });
   const adapter = new KeyvRedis<unknown>(client, { throwOnErrors: true, throwOnConnectError: true });
   return {
     adapter,

@@ -1,9 +1,11 @@
 import type { ZodType } from 'zod';
+import type { Keyv } from 'keyv';
 import type { PlayerAction } from '../dm/types.ts';
 import type { TokenUsage } from '../llm/types.ts';
 import type { Logger } from '../logger.ts';
 import { createKeyv } from './create-keyv.ts';
 import type { StoreConnection } from './create-keyv.ts';
+import { StoreUnreachableError } from './store-failure.ts';
 import {
   campaignSchema,
   characterSheetsSchema,
@@ -49,13 +51,30 @@ import type { CampaignStore, StoredTurn, TableReference, UsageTotals } from './t
 // or one of its channels. The spending keys (per UTC day and month) are added to by the spending ledger, which chains
 // its own writes of each key (spending-ledger.ts). The index older versions kept for every table is only read.
 
+/** The four calls the store makes, each failure turned into StoreUnreachableError (so callers can say what failed). */
+function reportingUnreachable(keyv: Keyv<unknown>) {
+  const guard = async <T>(call: () => Promise<T>): Promise<T> => {
+    try {
+      return await call();
+    } catch (error) {
+      throw new StoreUnreachableError(error);
+    }
+  };
+  return {
+    get: (key: string) => guard(() => keyv.get(key)),
+    getMany: (keys: string[]) => guard(() => keyv.getMany(keys)),
+    set: (key: string, value: unknown, ttl?: number) => guard(() => keyv.set(key, value, ttl)),
+    delete: (key: string) => guard(() => keyv.delete(key)),
+  };
+}
+
 export async function createCampaignStore(options: { url: string; logger: Logger }): Promise<CampaignStore> {
   const connection = await createKeyv(options);
   return buildCampaignStore(connection, options.logger);
 }
 
 function buildCampaignStore(connection: StoreConnection, logger: Logger): CampaignStore {
-  const { keyv } = connection;
+  const keyv = reportingUnreachable(connection.keyv);
   const lock = createKeyedLock();
 
   async function read<T>(key: string, schema: ZodType<T, unknown>): Promise<T | undefined> {

@@ -6,6 +6,8 @@ import type { Campaign, LoreEntry, StoredTurn, TableSettings } from './types.ts'
 
 export type SubmitOutcome =
   | { status: 'started'; action: PlayerAction }
+  /** The store did not answer: nothing was stored, the player must send it again. */
+  | { status: 'store_unreachable' }
   /** `held`: Discord does not let the DM write in the channel now; the action is kept for when it can. */
   | { status: 'queued'; position: number; action: PlayerAction; held?: true }
   /** The batch of the next turn is full (actions or characters). `turn` names the turn being waited for. */

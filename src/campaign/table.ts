@@ -7,7 +7,7 @@ import { hasRoomFor, MAX_ACTION_CHARACTERS, takeBatch, uniqueActions } from './a
 import type { ActionRate } from './action-rate.ts';
 import { belongsTo, buildTurnContext, deliveredTurns } from './build-turn-context.ts';
 import { explainTurnFailure } from './explain-turn-failure.ts';
-import { StoreFailure } from './store-failure.ts';
+import { isStoreUnreachable, StoreFailure, StoreUnreachableError } from './store-failure.ts';
 import { foldStillApplies, planFold, type Summariser } from './fold-plan.ts';
 import { joinParty } from './join-party.ts';
 import { TurnNotShownError, type PresenterFactory, type TurnPresenter } from './presenter.ts';
@@ -110,7 +110,9 @@ import type {
 // status paused): actions keep being stored, and a GM's resume, a player's action or a permission change tries Discord
 // again; the first write that lands releases the hold and shows that turn again in full. A turn shown whole when a
 // shutdown aborts its options is delivered as shown. A store failure while a turn is recorded withdraws the turn and
-// keeps its actions (StoreFailure). A failed turn's "Try again" (retry) plays its kept actions now, once.
+// keeps its actions (StoreFailure). A store that is unreachable when a turn the players have read is delivered does
+// not fail it: the delivery is tried again until the store answers (deliverThroughOutage); meanwhile actions are
+// refused unstored (`store_unreachable`), so none is acknowledged that could be lost. A failed turn's "Try again" (retry) plays its kept actions now, once.
 //
 // Budgets (spending-ledger.ts). An action is refused, unstored, while today's budget of the table or its guild is
 // spent or its player is past the per-minute rate. A turn is not begun on a spent budget: its actions stay waiting
@@ -118,6 +120,8 @@ import type {
 
 /** How long a new turn waits for the previous turn's scene metadata before it starts without it. */
 const PREVIOUS_METADATA_WAIT_MS = 2000;
+/** How long a turn players have read keeps trying to reach an unreachable store before it counts as failed. */
+const DELIVERY_RETRY_MS = 5 * 60 * 1000;
 /** A fold that keeps meeting a changed table gives up until the next turn. */
 const FOLD_ATTEMPTS = 3;
 /** A held table tries Discord again on a player's action at most this often (the GM's resume always tries). */
@@ -150,6 +154,8 @@ type Work = {
   over: Promise<void>;
   /** Set when the store failed to record the turn's start: the turn is aborted, as a failure, and its actions kept. */
   storeFailure: StoreFailure | null;
+  /** The delivered record, once a delivery began: what a retried delivery writes again. */
+  completed: StoredTurn | null;
   /** The campaign's character sheets and the rolls not yet reported, as the turn began: its prompt tells them. */
   sheets: CharacterSheets;
   rolls: StoredRoll[];
@@ -175,6 +181,7 @@ function newWork(kind: Work['kind'], turn: StoredTurn): Work {
     recording: Promise.resolve(),
     over,
     storeFailure: null,
+    completed: null,
     sheets: {},
     rolls: [],
     lore: [],
@@ -493,9 +500,7 @@ export function createTable(dependencies: TableDependencies) {
         );
         const { messageIds } = shown;
         current.shownWhole = shown.notShown === null;
-        const delivered = await serialise(() => deliverTurn(current, result, messageIds)).catch((error: unknown) => {
-          throw new StoreFailure(error);
-        });
+        const delivered = await deliverThroughOutage(current, result, messageIds, turnLogger);
         if (delivered === null) {
           dependencies.metrics?.turnStopped(current.stopReason ?? 'stopped');
           // Stopped after the text was shown whole: its buttons go, and it says why (withdrawn: its text goes too).
@@ -571,6 +576,27 @@ export function createTable(dependencies: TableDependencies) {
     }
   }
 
+  /**
+   * Players are reading this turn whole, with its buttons: a store that is unreachable now must not turn it into a
+   * failure told twice. Its delivery is tried again, with growing waits, until the store takes it, the turn is taken
+   * away (a GM's stop or end), the bot shuts down, or DELIVERY_RETRY_MS pass; then it fails as a store failure.
+   */
+  async function deliverThroughOutage(current: Work, result: TurnResult, messageIds: string[], turnLogger: Logger): Promise<StoredTurn | null> {
+    const giveUpAt = Date.now() + DELIVERY_RETRY_MS;
+    let waitMs = 250;
+    for (;;) {
+      try {
+        return await serialise(() => deliverTurn(current, result, messageIds));
+      } catch (error) {
+        const retry = isStoreUnreachable(error) && work === current && !dependencies.isShuttingDown() && Date.now() + waitMs < giveUpAt;
+        if (!retry) throw new StoreFailure(error);
+        turnLogger.warn({ err: error, retryInMs: waitMs }, 'the store did not take a turn the players have read; trying again');
+        await sleep(waitMs);
+        waitMs = Math.min(waitMs * 2, 4000);
+      }
+    }
+  }
+
   async function deliverShownBeforeShutdown(current: Work, presenter: TurnPresenter, text: TurnText, turnLogger: Logger): Promise<LoopStep> {
     const result: TurnResult = {
       narrative: text.narrative(),
@@ -609,7 +635,8 @@ export function createTable(dependencies: TableDependencies) {
       work = null;
       return null;
     }
-    const completed: StoredTurn = {
+    // Made once: a delivery retried after a store outage writes the same record at the same place in the log.
+    const completed: StoredTurn = current.completed ?? {
       ...snapshotOf(current.turn),
       status: 'complete',
       narrative: result.narrative,
@@ -622,6 +649,8 @@ export function createTable(dependencies: TableDependencies) {
       finishedAt: now(),
       logIndex: campaign.logLength,
     };
+    current.completed = completed;
+    const logIndex = completed.logIndex ?? campaign.logLength;
     // The turn first: from here its actions count as answered, whatever happens next.
     await current.recording;
     await store.saveTurns(channelId, [completed]);
@@ -630,14 +659,16 @@ export function createTable(dependencies: TableDependencies) {
       await store.saveOptionSet({ turnId: completed.turnId, channelId, messageId: lastMessageId, options: result.options, ...(result.checks === undefined ? {} : { checks: result.checks }), chosen: null, live: true });
     }
     await closeOptionsOf(completed.before?.previousOptionsTurnId ?? null);
-    await records.saveCampaign({
-      ...campaign,
-      party: joinParty(campaign.party, completed.actions),
-      turnCount: completed.number,
-      logLength: campaign.logLength + 1,
-      updatedAt: now(),
-    });
-    await store.saveLogEntry(campaign.campaignId, campaign.logLength, completed);
+    if (campaign.turnCount < completed.number) {
+      await records.saveCampaign({
+        ...campaign,
+        party: joinParty(campaign.party, completed.actions),
+        turnCount: completed.number,
+        logLength: logIndex + 1,
+        updatedAt: now(),
+      });
+    }
+    await store.saveLogEntry(campaign.campaignId, logIndex, completed);
     await forgetReportedRolls(current.rolls);
     // Only now: if a write above failed, the turn is still this table's and its actions are kept (keepFailedTurn).
     work = null;
@@ -931,6 +962,10 @@ export function createTable(dependencies: TableDependencies) {
       if (!busy) sealedBatch = new Set([...waiting, taken].map((waitingAction) => waitingAction.id));
       kick();
       return busy ? { status: 'queued', position: waiting.length + 1, action: taken } : { status: 'started', action: taken };
+    }).catch((error: unknown): SubmitOutcome => {
+      // Not stored, so not taken: the player is told to send it again, and nothing half-written stays behind.
+      if (error instanceof StoreUnreachableError) return { status: 'store_unreachable' };
+      throw error;
     });
   }
 

@@ -4,6 +4,9 @@ import { budgetSpentRefusal, tooFastRefusal } from './describe-spending.ts';
 /** Under an action taken while Discord keeps the DM from writing in the channel. */
 export const HELD_ACTION_NOTE = 'The DM cannot write in this channel right now; your action is kept and answered as soon as it can.';
 
+/** What a player hears when the store does not answer: nothing they sent was kept. */
+export const STORE_UNREACHABLE = "The DM's memory is unreachable right now, so your action was not taken. Try again shortly.";
+
 export const CHOICE_PASSED = 'That choice has passed. Pick from the options of the latest turn, or just write what you do.';
 
 /** What a player is told when their action cannot be taken now. null: it was taken. */
@@ -30,5 +33,7 @@ export function refusalFor(outcome: SubmitOutcome): string | null {
       return tooFastRefusal(outcome.perMinute, outcome.retryAt);
     case 'shutting_down':
       return 'The DM is restarting. Try again in a few seconds.';
+    case 'store_unreachable':
+      return STORE_UNREACHABLE;
   }
 }

@@ -4,20 +4,36 @@ import { createConnection, createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 // A real redis-server (Debian package `redis-server`) on a free loopback port, with persistence off, so the
-// store is tested against the same server it meets in production and nothing is left on disk.
+// store is tested against the same server it meets in production and nothing is left on disk. With `dataDirectory`,
+// it keeps an append-only file there (fsync always), so a test can stop it and start it again without losing data,
+// as a production redis with persistence on would.
 
-export type RedisServer = { url: string; stop(): Promise<void> };
+export type RedisServer = {
+  url: string;
+  stop(): Promise<void>;
+  /** Starts it again on the same port (after stop()): what clients see as the server coming back. */
+  start(): Promise<void>;
+};
+
+export type RedisServerOptions = { dataDirectory?: string };
 
 const READY_TIMEOUT_MS = 10_000;
 const STOP_TIMEOUT_MS = 5_000;
 
-export async function startRedisServer(): Promise<RedisServer> {
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
   // The free port is found by binding port 0 and releasing it; another process may take it in between, so retry.
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await findFreePort();
     try {
-      return await startOnPort(port);
+      let running = await startOnPort(port, options);
+      return {
+        url: running.url,
+        stop: () => running.stop(),
+        start: async () => {
+          running = await startOnPort(port, options);
+        },
+      };
     } catch (error) {
       if (error instanceof RedisServerMissingError) throw error;
       lastError = error;
@@ -30,12 +46,14 @@ class RedisServerMissingError extends Error {
   override readonly name = 'RedisServerMissingError';
 }
 
-async function startOnPort(port: number): Promise<RedisServer> {
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+async function startOnPort(port: number, options: RedisServerOptions): Promise<{ url: string; stop(): Promise<void> }> {
+  const persistence =
+    options.dataDirectory === undefined
+      ? ['--save', '', '--appendonly', 'no']
+      : ['--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', options.dataDirectory];
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', ...persistence, '--loglevel', 'warning'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

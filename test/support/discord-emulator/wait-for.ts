@@ -28,6 +28,12 @@ export function createChangeSignal() {
             reject(error);
             return;
           }
+          // A promise is truthy: waiting on an async check would return at once, before its condition holds.
+          if (value instanceof Promise) {
+            finish();
+            reject(new Error(`waitFor checks synchronously, but the check for ${options.description ?? 'a condition'} returned a promise`));
+            return;
+          }
           if (value !== undefined && value !== null && value !== false) {
             finish();
             resolve(value as Truthy<T>);

@@ -211,7 +211,7 @@ export type TableDependencies = {
   /** After this long without a delivered turn, the next turn opens with a short "previously…". Absent or 0: never. */
   recapAfterMs?: number | undefined;
   /** Turn counts and timings, queue waits (src/metrics/). Absent: nothing is measured. */
-  metrics?: Pick<Metrics, 'turnStarted' | 'turnCompleted' | 'turnFailed' | 'turnStopped' | 'turnReported' | 'queueWait'> | undefined;
+  metrics?: Pick<Metrics, 'turnStarted' | 'turnCompleted' | 'turnFailed' | 'turnStopped' | 'turnReported' | 'queueWait' | 'whisperTokens'> | undefined;
 };
 
 export type Table = ReturnType<typeof createTable>;
@@ -231,6 +231,7 @@ export function createTable(dependencies: TableDependencies) {
     isShuttingDown: dependencies.isShuttingDown,
     spending: dependencies.spending,
     actionRate: dependencies.actionRate,
+    metrics: dependencies.metrics,
   });
 
   let queue: Promise<unknown> = Promise.resolve();

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Orchestrator } from '../dm/orchestrator.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 import type { PlayerAction, TurnContext } from '../dm/types.ts';
 import type { ActionRate } from './action-rate.ts';
 import { buildTurnContext, deliveredTurns } from './build-turn-context.ts';
@@ -33,6 +34,7 @@ export type WhisperDeskDependencies = {
   isShuttingDown(): boolean;
   spending?: SpendingLedger | undefined;
   actionRate?: ActionRate | undefined;
+  metrics?: Pick<Metrics, 'whisperTokens'> | undefined;
 };
 
 export type WhisperRequest = { id: string; playerId: string; playerName: string; text: string };
@@ -123,6 +125,7 @@ export function createWhisperDesk(dependencies: WhisperDeskDependencies) {
       });
       if (answered === null) return { status: 'failed', reason: controller.signal.aborted ? 'restarting' : 'model' };
       void dependencies.spending?.recordWhisper({ guildId: begun.campaign.guildId, channelId, model: answered.model, usage: answered.usage });
+      dependencies.metrics?.whisperTokens(answered.usage);
       const kept = await keep(begun, answered.text);
       return { status: 'answered', answer: answered.text, kept };
     } finally {

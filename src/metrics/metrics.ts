@@ -15,7 +15,7 @@ import { classifyRoute, statusClass } from './route-kind.ts';
 // configuration, whatever players do. Recording never throws into the caller: a metric is not worth a turn.
 
 /** The phases of a turn, and the summary fold (counted for tokens only). */
-export type MetricsPhase = PhaseName | 'summary';
+export type MetricsPhase = PhaseName | 'whisper' | 'summary';
 
 /** Why a turn taken away ended: the table's stop reasons (table.ts). */
 export type StopReasonLabel = 'ended' | 'stopped' | 'restarting' | 'withdrawn';
@@ -49,7 +49,8 @@ export function createMetrics(input: { models: Readonly<Record<PhaseName, string
   const registers = [registry];
   // Node's own: process_resident_memory_bytes, process_cpu_seconds_total, nodejs_eventloop_lag_seconds, heap, GC.
   if (input.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
-  const modelOf = (phase: MetricsPhase): string => (phase === 'summary' ? input.models.metadata : input.models[phase]);
+  // A whisper is answered on the response phase's model, a summary fold on the metadata phase's.
+  const modelOf = (phase: MetricsPhase): string => (phase === 'summary' ? input.models.metadata : phase === 'whisper' ? input.models.response : input.models[phase]);
 
   const turnsStarted = new Counter({ name: 'dm_turns_started_total', help: 'Turns begun: the batch was taken and the model called.', registers });
   const turnsCompleted = new Counter({
@@ -206,6 +207,7 @@ export function createMetrics(input: { models: Readonly<Record<PhaseName, string
       for (const [phase, usage] of Object.entries(result.usage) as [PhaseName, TokenUsage | undefined][]) countTokens(phase, usage);
     }),
     summaryTokens: safely((usage: TokenUsage | undefined) => countTokens('summary', usage)),
+    whisperTokens: safely((usage: TokenUsage | undefined) => countTokens('whisper', usage)),
     turnWrites: safely((count: number) => writesPerTurn.observe(count)),
     finalTextLag: safely((seconds: number) => finalTextLag.observe(seconds)),
     /** Any Discord REST response; the path is classified here and goes no further. */

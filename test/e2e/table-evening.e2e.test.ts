@@ -3,7 +3,7 @@ import { dmResponder, phaseOf } from '../support/dm-script.ts';
 import type { InteractionView, MessageSnapshot } from '../support/discord-emulator/index.ts';
 import { reply, type RecordedRequest } from '../support/fake-openai.ts';
 import { announced, refusedRequests, startBotWorld, waitForOptions, type BotWorld } from './bot-world.ts';
-import { optionButtons, turnMessages, WRITING_MARK } from './scripted-channels.ts';
+import { actionsAskedFor, optionButtons, turnMessages, WRITING_MARK } from './scripted-channels.ts';
 
 // One evening at a table of three, everything a player reaches for, in the order a table would: characters, a roll,
 // a check the DM calls for, a whisper, a round that waits for everyone, the X-card, and a recap. Each step asserts
@@ -26,14 +26,6 @@ let nextNarrative: string | null = null;
 
 function narratives(): RecordedRequest[] {
   return world.openai.requests.filter((request) => phaseOf(request) === 'narrative');
-}
-
-function actionLines(request: RecordedRequest | undefined): string[] {
-  const prompt = request?.messages[1]?.content ?? '';
-  return prompt
-    .slice(prompt.indexOf("## This turn's actions"))
-    .split('\n')
-    .filter((line) => line.startsWith('- '));
 }
 
 async function settle(): Promise<void> {
@@ -145,7 +137,8 @@ describe('an evening at a table of three', () => {
     expect(narratives()).toHaveLength(roundBefore);
     world.discord.userMessage({ channel, user: 'carol', content: 'I hum to cover the noise' });
     await world.discord.waitFor(() => (narratives().length === roundBefore + 1 ? true : undefined), { description: 'the round answered' });
-    expect(actionLines(narratives().at(-1))).toEqual(['- Alice: "I pick the lock"', '- Bob: "I keep watch on the stairs"', '- Carol: "I hum to cover the noise"']);
+    const round = narratives().at(-1);
+    expect(round === undefined ? [] : actionsAskedFor(round)).toEqual(['Alice: I pick the lock', 'Bob: I keep watch on the stairs', 'Carol: I hum to cover the noise']);
     // The round's DM keeps Carol's whisper, as a secret.
     expect(narratives().at(-1)?.messages[1]?.content).toContain('## Private whispers (secret)');
     const roundTurn = await world.discord.waitFor(
@@ -160,7 +153,7 @@ describe('an evening at a table of three', () => {
     await world.discord.waitFor(() => (world.discord.message(roundTurn.id)?.content === '*The scene shifts.*' ? true : undefined), { description: 'the turn withdrawn' });
     await world.discord.waitFor(() => (narratives().length === roundBefore + 2 ? true : undefined), { description: 'the round played again' });
     const replay = narratives().at(-1);
-    expect(actionLines(replay)).toHaveLength(3);
+    expect(replay === undefined ? [] : actionsAskedFor(replay)).toHaveLength(3);
     expect(replay?.messages.map((message) => message.content).join('\n')).not.toContain('drowned sister');
     await waitForOptions(world, channel);
     await settle();

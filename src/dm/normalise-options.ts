@@ -148,5 +148,8 @@ function cleanOption(text: string): string {
     .replace(/^(?:\d+[.)]|[-*•])\s+/, '')
     .replace(/^["'“]+|["'”]+$/g, '')
     .trim();
-  return cleaned.length > MAXIMUM_OPTION_LENGTH ? `${cleaned.slice(0, MAXIMUM_OPTION_LENGTH - 1).trimEnd()}…` : cleaned;
+  if (cleaned.length <= MAXIMUM_OPTION_LENGTH) return cleaned;
+  // Never half an emoji: a cut between a surrogate pair's halves is text Discord and JSON stores can refuse.
+  const cut = cleaned.slice(0, MAXIMUM_OPTION_LENGTH - 1).replace(/[\uD800-\uDBFF]$/u, '');
+  return `${cut.trimEnd()}…`;
 }

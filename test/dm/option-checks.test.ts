@@ -68,6 +68,17 @@ describe('normaliseCheck', () => {
   });
 });
 
+describe('a long option', () => {
+  it('is cut with an ellipsis, never inside an emoji', () => {
+    // 298 letters, then emoji: the cut at 299 UTF-16 units would fall between the two halves of the first one.
+    const text = `${'a'.repeat(298)}🐉🐉🐉`;
+    const [option = ''] = normaliseOptionChoices([text]).options;
+    expect(option.endsWith('…')).toBe(true);
+    expect(option.isWellFormed()).toBe(true);
+    expect(option).toBe(`${'a'.repeat(298)}…`);
+  });
+});
+
 describe('the prompts', () => {
   it('explain the optional check and that the code rolls (in the persona every phase shares), and ask for its shape last', () => {
     expect(DUNGEON_MASTER_PERSONA).toContain('you may make it a check');

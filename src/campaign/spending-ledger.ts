@@ -70,8 +70,8 @@ export type SpendingLedger = {
   readonly budgets: Budgets;
   /** The budget that keeps this table from playing today, or null. */
   spent(input: { guildId: string; channelId: string; tableDailyTokens: number | undefined }): Promise<SpentBudget | null>;
-  /** Once per delivered turn. */
-  recordTurn(input: { guildId: string; channelId: string; usage: TurnUsage }): Promise<void>;
+  /** Once per delivered turn; `unfinished`: a turn that failed or was stopped, whose tokens count but not the turn. */
+  recordTurn(input: { guildId: string; channelId: string; usage: TurnUsage; unfinished?: boolean }): Promise<void>;
   /** A summary fold of the channel's campaign. Never rejects: a failure is logged. */
   recordSummary(input: { channelId: string; model: string; usage: TokenUsage | undefined }): Promise<void>;
   /** A whisper's private answer: tokens like a turn's, but not a turn. */
@@ -191,10 +191,10 @@ export function createSpendingLedger(options: {
       }
     },
 
-    async recordTurn({ guildId, channelId, usage }) {
+    async recordTurn({ guildId, channelId, usage, unfinished }) {
       const lines = linesOfTurn(usage, models);
       const at = new Date(now());
-      await add([...keysOf('guild', guildId, at), ...keysOf('channel', channelId, at)], lines, 1);
+      await add([...keysOf('guild', guildId, at), ...keysOf('channel', channelId, at)], lines, unfinished === true ? 0 : 1);
     },
 
     async recordSummary({ channelId, model, usage }) {

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Orchestrator } from '../dm/orchestrator.ts';
+import { usageSpentBy, type Orchestrator } from '../dm/orchestrator.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { OptionCheck, PlayerAction, SceneMetadata, TurnResult, TurnSink } from '../dm/types.ts';
 import { addUsage } from '../llm/token-usage.ts';
@@ -530,6 +530,9 @@ export function createTable(dependencies: TableDependencies) {
           });
         return 'ran';
       } catch (error) {
+        // The phases that ran were paid for, whatever ended the turn: the budgets count them (not as a turn).
+        const spent = usageSpentBy(error);
+        if (spent !== undefined) void dependencies.spending?.recordTurn({ guildId: turn.guildId, channelId, usage: spent, unfinished: true });
         if (current.stopReason === 'restarting' && text.whole()) {
           // Players have read the whole answer: a restart must not tell them another one. It stays as shown, without
           // options (they write what they do), and counts as delivered.

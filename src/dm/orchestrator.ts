@@ -22,6 +22,17 @@ export type PhaseModels = { narrative: string; response: string; options: string
 
 export type OrchestratorDependencies = { llm: LlmClient; models: PhaseModels; logger: Logger };
 
+/**
+ * What the phases of a turn that did not finish had cost, by the error it ended with: budgets count every token the
+ * provider reported, not only a delivered turn's. A registry beside the error rather than a new error type, so a
+ * failure keeps the kind the table explains to players.
+ */
+const spentBeforeFailing = new WeakMap<object, TurnUsage>();
+
+export function usageSpentBy(error: unknown): TurnUsage | undefined {
+  return typeof error === 'object' && error !== null ? spentBeforeFailing.get(error) : undefined;
+}
+
 /** A whisper's private answer, and what it cost on which model. */
 export type WhisperAnswer = { text: string; usage: TokenUsage | undefined; model: string };
 
@@ -40,12 +51,21 @@ export function createOrchestrator(dependencies: OrchestratorDependencies): Orch
   const { llm, models } = dependencies;
 
   async function runTurn(context: TurnContext, sink: TurnSink, signal: AbortSignal): Promise<TurnResult> {
+    const usage: TurnUsage = {};
+    try {
+      return await playPhases(context, sink, signal, usage);
+    } catch (error) {
+      if (typeof error === 'object' && error !== null && Object.keys(usage).length > 0) spentBeforeFailing.set(error, usage);
+      throw error;
+    }
+  }
+
+  async function playPhases(context: TurnContext, sink: TurnSink, signal: AbortSignal, usage: TurnUsage): Promise<TurnResult> {
     const logger = dependencies.logger.child({ turnId: context.turnId });
     const emit = createSafeEmitter(sink, logger);
     const prefix = buildSharedPrefix(context);
     const narratedMaxTokens = NARRATION_LENGTH[context.rules.length].maxTokens;
     const shared = { cacheKey: `campaign-${context.campaign.id}`, signal };
-    const usage: TurnUsage = {};
     const timings: TurnResult['timings'] = {};
 
     const narrative = await runTextPhase({

@@ -12,7 +12,7 @@ import { createOrchestrator } from '../../src/dm/orchestrator.ts';
 import { foldIntoSummary } from '../../src/dm/summarise.ts';
 import { createLlmClient } from '../../src/llm/create-llm-client.ts';
 import { dmResponder, phaseOf } from '../support/dm-script.ts';
-import { startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai.ts';
+import { reply, startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai.ts';
 import { silentPresenters } from '../support/silent-presenters.ts';
 
 // The table with budgets: a turn that would start on a spent budget never reaches the model, and starts by itself once
@@ -90,6 +90,49 @@ describe('a table with a daily budget', () => {
     expect((await store.getCampaign(CHANNEL))?.turnCount).toBe(1);
     expect(spending.isWaiting(CHANNEL)).toBe(false);
     expect(waits).toHaveLength(1);
+  });
+
+  it('counts the tokens of a turn that failed after its narrative, but not as a turn', async () => {
+    const spending = createSpendingLedger({
+      store,
+      budgets: { dailyTokensPerGuild: 0, dailyTokensPerChannel: 0, actionsPerMinutePerPlayer: 0 },
+      models,
+      prices: new Map(),
+      logger,
+      onWait: () => undefined,
+    });
+    const base = dmResponder();
+    let failResponses = false;
+    fake.respondWith((request) => {
+      if (phaseOf(request) === 'narrative') return reply.text('The deck tilts.', { usage: { promptTokens: 700, completionTokens: 40 } });
+      if (failResponses && phaseOf(request) === 'response') return reply.serverError();
+      return base(request);
+    });
+    const llm = createLlmClient({ apiKey: 'k', baseUrl: fake.url, firstTokenTimeoutMs: 2000, chunkTimeoutMs: 1000, totalTimeoutMs: 5000, maxRetries: 0 });
+    tables = createTables({
+      store,
+      orchestrator: createOrchestrator({ llm, models, logger }),
+      presenters: silentPresenters(),
+      logger,
+      streaming: true,
+      summarise: (input) => foldIntoSummary({ llm, model: 'm', ...input }),
+      spending,
+    });
+    const table = tables.of(CHANNEL);
+    await table.start({ guildId: GUILD, premise: 'Pirates', tone: 'grim', startedBy: 'gm' });
+    await table.idle();
+    const before = await spending.report({ guildId: GUILD, channelId: CHANNEL, tableDailyTokens: undefined });
+    failResponses = true;
+    await table.submit({ id: 'a1', playerId: 'p1', playerName: 'Alice', text: 'I climb the mast', source: 'message' });
+    await table.idle();
+    // The turn failed (its action is kept), and its narrative's tokens are spent all the same.
+    expect(await store.getWaiting(CHANNEL)).toEqual([expect.objectContaining({ id: 'a1' })]);
+    await expect
+      .poll(async () => (await spending.report({ guildId: GUILD, channelId: CHANNEL, tableDailyTokens: undefined })).channel.today.tokens)
+      .toBe(before.channel.today.tokens + 740);
+    const after = await spending.report({ guildId: GUILD, channelId: CHANNEL, tableDailyTokens: undefined });
+    expect(after.channel.today.record.turns).toBe(before.channel.today.record.turns);
+    expect(after.guild.today.tokens).toBe(before.guild.today.tokens + 740);
   });
 
   it("counts every delivered turn once, with its phases' models, and a summary fold for the table that folded it", async () => {

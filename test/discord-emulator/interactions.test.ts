@@ -270,4 +270,31 @@ describe('discord emulator: interactions', () => {
     await expect(interaction.editReply('too late')).rejects.toMatchObject({ code: 50027, status: 401 });
     expect(handle.view().original?.content).toBe('The scene');
   });
+
+  it('edits a follow-up through its webhook while the token lives, and through the channel (the bot wrote it) ever after', async () => {
+    await client.application.commands.set([actCommand.toJSON()], discord.guild.id);
+    const received = nextInteraction(client, isChatInput);
+    const handle = discord.slashCommand({ channel: 'tavern', user: 'alice', name: 'act', options: { action: 'listen' } });
+    const interaction = await received;
+    await interaction.reply('You listen.');
+    const followUp = await interaction.followUp('Footsteps above.');
+    const channel = client.channels.cache.get(discord.channels.tavern!.id);
+    if (!channel?.isTextBased()) throw new Error('tavern is not a text channel');
+
+    await interaction.webhook.editMessage(followUp.id, 'Footsteps, closer.');
+    await channel.messages.edit(followUp.id, 'Footsteps, at the door.');
+    expect(discord.message(followUp.id)).toMatchObject({ content: 'Footsteps, at the door.', authorId: discord.bot.id, interactionId: handle.id });
+
+    discord.clock.advance(15 * 60 * 1000 + 1);
+    await expect(interaction.webhook.editMessage(followUp.id, 'too late')).rejects.toMatchObject({ code: 50027, status: 401 });
+    await channel.messages.edit(followUp.id, 'Silence.');
+    expect(discord.message(followUp.id)?.content).toBe('Silence.');
+    const edits = discord.requests.filter((request) => request.method === 'PATCH' && request.path.endsWith(`/messages/${followUp.id}`));
+    expect(edits.map((request) => [request.route, request.status])).toEqual([
+      ['/webhooks/:applicationId/:interactionToken/messages/:messageId', 200],
+      ['/channels/:channelId/messages/:messageId', 200],
+      ['/webhooks/:applicationId/:interactionToken/messages/:messageId', 401],
+      ['/channels/:channelId/messages/:messageId', 200],
+    ]);
+  });
 });

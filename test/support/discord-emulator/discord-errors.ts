@@ -25,6 +25,19 @@ export function rateLimited(retryAfterSeconds: number, headers: Record<string, s
   return new DiscordHttpError(429, { message: 'You are being rate limited.', retry_after: retryAfterSeconds, global }, headers);
 }
 
+// Past the global limit: no bucket headers (no route bucket was touched), `global: true` and code 0, as Discord answers.
+export function globalRateLimited(retryAfterSeconds: number): DiscordHttpError {
+  const headers = {
+    // Whole seconds, as Discord sends Retry-After; the body keeps the float.
+    'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))),
+    'X-RateLimit-Global': 'true',
+    'X-RateLimit-Scope': 'global',
+  };
+  const error = rateLimited(retryAfterSeconds, headers, true);
+  error.body.code = 0;
+  return error;
+}
+
 const known = {
   unknownApplication: [404, 10002, 'Unknown Application'],
   unknownChannel: [404, 10003, 'Unknown Channel'],

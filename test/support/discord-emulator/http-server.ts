@@ -1,13 +1,22 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { DiscordHttpError, discordError } from './discord-errors.ts';
+import { DiscordHttpError, discordError, globalRateLimited } from './discord-errors.ts';
 import { takeForcedFailure } from './forced-failures.ts';
 import { isRecord } from './json-shapes.ts';
 import { readBody } from './request-body.ts';
 import type { RecordedRequest } from './request-log.ts';
-import { decodePath, matchRoute, type Route, type RouteRequest } from './router.ts';
+import { routeTemplates } from './route-templates.ts';
+import { decodePath, matchRoute, type Route, type RouteMatch, type RouteRequest } from './router.ts';
 import type { EmulatorState } from './state.ts';
 
 const apiPrefix = '/api/v10';
+
+// Discord exempts interaction responses from the global limit: the callback and the interaction webhook keep only
+// their own buckets, so a bot under load can still answer within 3 s.
+const exemptFromGlobalLimit: ReadonlySet<string> = new Set([
+  routeTemplates.interactionCallback,
+  routeTemplates.interactionWebhook,
+  routeTemplates.interactionWebhookMessage,
+]);
 
 type Outcome = { status: number; body: unknown; headers: Record<string, string> };
 
@@ -57,6 +66,7 @@ export function createRequestHandler(state: EmulatorState, routes: readonly Rout
     record.status = outcome.status;
     record.responseBody = outcome.body;
     if (isRecord(outcome.body) && typeof outcome.body.code === 'number' && outcome.status >= 400) record.errorCode = outcome.body.code;
+    if (outcome.status === 429 && isRecord(outcome.body) && outcome.body.global === true) record.global = true;
     // Recorded before answering, so a test that awaited the client's promise finds the request in the log.
     state.requests.push(record);
     state.changed();
@@ -80,22 +90,37 @@ function handle(
   underApi: boolean,
 ): Outcome {
   const match = underApi ? matchRoute(routes, routeRequest.method, routeRequest.path) : null;
+  const botToken = request.headers.authorization === `Bot ${state.options.token}`;
+  // Checked before anything else, unknown routes included: a request refused globally never reaches a route, so it
+  // spends no route bucket (nor a queued failNext).
+  if (botToken && !(match && exemptFromGlobalLimit.has(match.route.template))) {
+    const retryAfter = state.globalLimiter.consume();
+    if (retryAfter !== null) {
+      if (match) noteTarget(routeRequest, record, match);
+      throw globalRateLimited(retryAfter);
+    }
+  }
   if (!match) throw discordError('notFound');
   record.route = match.route.template;
   routeRequest.params = match.params;
 
   const forced = takeForcedFailure(state.forcedFailures, routeRequest.method, match.route.template);
   if (forced) {
-    // The log still says what the failed request aimed at, as a handler would have noted it.
-    const { channelId, messageId } = match.params;
-    if (channelId !== undefined) routeRequest.notes.channelId = channelId;
-    if (messageId !== undefined) routeRequest.notes.messageId = messageId;
+    noteTarget(routeRequest, record, match);
     throw forced;
   }
-  if (match.route.authenticated && request.headers.authorization !== `Bot ${state.options.token}`) throw discordError('unauthorized');
+  if (match.route.authenticated && !botToken) throw discordError('unauthorized');
 
   const result = match.route.handle(routeRequest);
   return { status: result.status, body: result.body, headers: routeRequest.responseHeaders };
+}
+
+// For a request refused before its handler ran: the log still says what it aimed at, as the handler would have noted.
+function noteTarget(routeRequest: RouteRequest, record: RecordedRequest, match: RouteMatch): void {
+  record.route = match.route.template;
+  const { channelId, messageId } = match.params;
+  if (channelId !== undefined) routeRequest.notes.channelId = channelId;
+  if (messageId !== undefined) routeRequest.notes.messageId = messageId;
 }
 
 function allowedMentionsOf(body: unknown): unknown {

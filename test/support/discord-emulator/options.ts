@@ -23,6 +23,8 @@ export type DiscordEmulatorOptions = {
     channelMessages?: BucketPolicy;
     // editReply / followUp / fetchReply / deleteReply of one interaction token.
     interactionWebhook?: BucketPolicy;
+    // Requests per second of the bot token across all routes but the interaction ones. Discord: 50.
+    globalPerSecond?: number;
   };
   interactionResponseDeadlineMs?: number;
   interactionTokenLifetimeMs?: number;
@@ -45,6 +47,7 @@ export type ResolvedOptions = {
   players: readonly string[];
   channelMessagesBucket: BucketPolicy;
   interactionWebhookBucket: BucketPolicy;
+  globalPerSecond: number;
   interactionResponseDeadlineMs: number;
   interactionTokenLifetimeMs: number;
   heartbeatIntervalMs: number;
@@ -65,6 +68,7 @@ export function resolveOptions(options: DiscordEmulatorOptions): ResolvedOptions
     players: options.players ?? ['alice', 'bob', 'carol'],
     channelMessagesBucket: options.rateLimits?.channelMessages ?? { limit: 5, windowMs: 5000 },
     interactionWebhookBucket: options.rateLimits?.interactionWebhook ?? { limit: 5, windowMs: 2000 },
+    globalPerSecond: options.rateLimits?.globalPerSecond ?? 50,
     interactionResponseDeadlineMs: options.interactionResponseDeadlineMs ?? 3000,
     interactionTokenLifetimeMs: options.interactionTokenLifetimeMs ?? 15 * 60 * 1000,
     // Discord's usual value; the client's first beat comes after a random fraction of it.

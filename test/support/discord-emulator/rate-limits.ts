@@ -51,3 +51,26 @@ export function createRateLimiter(clock: EmulatorClock) {
 }
 
 export type RateLimiter = ReturnType<typeof createRateLimiter>;
+
+// Discord's global limit: `perSecond` requests per bot token across all routes. A fixed 1 s window opening with the
+// first request, not a sliding one: it is the model discord.js paces itself by (its globalReset is set 1 s after the
+// first request of a window, with globalRequestsPerSecond to spend), so a client that keeps to it is never refused,
+// while any burst past the limit within a second is. A sliding window would be stricter than that: it would refuse
+// discord.js spending one window at its end and the next at its start, which Discord's "50 per second" allows.
+export function createGlobalLimiter(clock: EmulatorClock, perSecond: number) {
+  let window: Window = { startedAt: Number.NEGATIVE_INFINITY, used: 0 };
+  return {
+    // Null when the request may go on; otherwise the seconds until the window resets (Discord's float retry_after).
+    consume(): number | null {
+      const now = clock.now();
+      if (now >= window.startedAt + 1000) window = { startedAt: now, used: 0 };
+      if (window.used < perSecond) {
+        window.used += 1;
+        return null;
+      }
+      return Math.max(0.001, Number(seconds(window.startedAt + 1000 - now)));
+    },
+  };
+}
+
+export type GlobalLimiter = ReturnType<typeof createGlobalLimiter>;

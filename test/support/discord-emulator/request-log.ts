@@ -19,6 +19,8 @@ export type RecordedRequest = {
   interactionId?: string;
   // Discord's JSON error code when the answer was an error.
   errorCode?: number;
+  // True for a 429 of the global limit (Discord's `global: true`), whether the emulator's own or a failNext() one.
+  global?: true;
   responseBody: unknown;
   // Set when the emulator itself failed (answered 500): a bug to fix here, not a Discord behaviour.
   emulatorError?: string;

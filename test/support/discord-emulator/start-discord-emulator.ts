@@ -11,7 +11,7 @@ import { createInteractionRegistry } from './interactions.ts';
 import { createMessageStore } from './message-store.ts';
 import { resolveOptions, type DiscordEmulatorOptions } from './options.ts';
 import { toApiChannel, toApiUser } from './payloads.ts';
-import { createRateLimiter } from './rate-limits.ts';
+import { createGlobalLimiter, createRateLimiter } from './rate-limits.ts';
 import type { ForcedFailure, RecordedRequest } from './request-log.ts';
 import { applicationRoutes } from './routes/application-routes.ts';
 import { channelMessageRoutes } from './routes/channel-message-routes.ts';
@@ -116,6 +116,7 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
     commands: createCommandRegistry(nextId, world.applicationId),
     interactions: createInteractionRegistry(),
     rateLimiter: createRateLimiter(clock),
+    globalLimiter: createGlobalLimiter(clock, resolved.globalPerSecond),
     requests: [],
     forcedFailures: [],
     changed: () => signal.notify(),

@@ -3,7 +3,7 @@ import type { CommandRegistry } from './commands.ts';
 import type { InteractionRegistry } from './interactions.ts';
 import type { MessageStore } from './message-store.ts';
 import type { ResolvedOptions } from './options.ts';
-import type { RateLimiter } from './rate-limits.ts';
+import type { GlobalLimiter, RateLimiter } from './rate-limits.ts';
 import type { ForcedFailure, RecordedRequest } from './request-log.ts';
 import type { SnowflakeSource } from './snowflakes.ts';
 import type { World } from './world.ts';
@@ -18,6 +18,7 @@ export type EmulatorState = {
   commands: CommandRegistry;
   interactions: InteractionRegistry;
   rateLimiter: RateLimiter;
+  globalLimiter: GlobalLimiter;
   requests: RecordedRequest[];
   forcedFailures: ForcedFailure[];
   // Wakes up whoever waits in waitFor(); called after every request and every dispatch.

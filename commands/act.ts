@@ -3,6 +3,7 @@ import { MESSAGE_CONTENT_LIMIT } from '../src/constants.ts';
 import { HELD_ACTION_NOTE, refusalFor } from '../src/discord/describe-submit.ts';
 import { playerName } from '../src/discord/player-name.ts';
 import { shortenLabel } from '../src/discord/render/button-label.ts';
+import { offerLane } from '../src/discord/render/interaction-lanes.ts';
 import type { SlashCommand } from '../src/discord/command-types.ts';
 
 export const act: SlashCommand = {
@@ -21,13 +22,15 @@ export const act: SlashCommand = {
       },
     ],
   },
-  async execute(interaction, { tables }) {
+  async execute(interaction, { tables, lanes }) {
     const text = interaction.options.getString('action', true).trim();
     const name = playerName(interaction.user, interaction.inCachedGuild() ? interaction.member : null);
     if (text === '') {
       await interaction.reply({ content: 'Write what your character does, for example `/act action: I open the door`.', flags: MessageFlags.Ephemeral });
       return;
     }
+    // Offered before the table hears of it: the turn this action starts may stream through this interaction's webhook.
+    const lane = lanes === undefined ? undefined : offerLane(lanes, interaction);
     const outcome = await tables.of(interaction.channelId).submit({
       id: interaction.id,
       playerId: interaction.user.id,
@@ -37,6 +40,7 @@ export const act: SlashCommand = {
     });
     const refusal = refusalFor(outcome);
     if (refusal !== null) {
+      lane?.withdraw();
       await interaction.reply({ content: refusal, flags: MessageFlags.Ephemeral });
       return;
     }
@@ -46,5 +50,6 @@ export const act: SlashCommand = {
     const room = MESSAGE_CONTENT_LIMIT - prefix.length - queued.length;
     const shown = text.length > room ? shortenLabel(text, room) : text;
     await interaction.reply({ content: `${prefix}${shown}${queued}` });
+    lane?.acknowledge();
   },
 };

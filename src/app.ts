@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { Events } from 'discord.js';
+import { Events, REST } from 'discord.js';
 import { commands } from '../commands/index.ts';
 import { createActionRate } from './campaign/action-rate.ts';
 import { createCampaignStore } from './campaign/keyv-campaign-store.ts';
@@ -11,6 +11,7 @@ import type { Config } from './config.ts';
 import { createDiscordClient } from './discord/create-client.ts';
 import { budgetWaitNotice } from './discord/describe-spending.ts';
 import { createDiscordPresenters } from './discord/discord-presenters.ts';
+import { createInteractionLanes } from './discord/render/interaction-lanes.ts';
 import { createInteractionRouter } from './discord/interaction-router.ts';
 import { createMessageIntake } from './discord/message-intake.ts';
 import { safeListener } from './discord/safe-listener.ts';
@@ -32,6 +33,11 @@ const FINAL_WRITES_WAIT_MS = 1000;
  * turns would never get their "restarting" mark. Waiting actions are stored when they are taken, so none is lost.
  */
 const MAX_SHUTDOWN_GRACE_MS = 6000;
+/**
+ * discord.js's own throttle for the webhook client: interaction webhooks have per-token buckets, which it still
+ * honours; this only keeps its global count from holding them.
+ */
+const WEBHOOK_REQUESTS_PER_SECOND = 1000;
 /** How long the gateway may take to become ready before start-up is declared failed. */
 const READY_TIMEOUT_MS = 60_000;
 
@@ -53,8 +59,22 @@ export async function startBot(config: Config, logger: Logger): Promise<RunningB
   const orchestrator = createOrchestrator({ llm, models: config.llm.models, logger });
   const { apiUrl, globalRequestsPerSecond, shards } = config.discord;
   const client = createDiscordClient({ apiUrl, globalRequestsPerSecond, shards, logger });
-  if (metrics !== undefined) watchDiscordRequests(client, metrics);
-  const presenters = createDiscordPresenters({ client, logger, editIntervalMs: config.editIntervalMs, globalRequestsPerSecond, metrics });
+  // Turns started by an interaction stream through its webhook (interaction-lanes.ts). Those routes are outside the
+  // bot's global limit, so they get a REST client of their own: the client's would hold them behind its global count.
+  const lanes = createInteractionLanes();
+  const webhooks = new REST({ api: apiUrl, globalRequestsPerSecond: WEBHOOK_REQUESTS_PER_SECOND });
+  if (metrics !== undefined) {
+    watchDiscordRequests(client.rest, metrics);
+    watchDiscordRequests(webhooks, metrics);
+  }
+  const presenters = createDiscordPresenters({
+    client,
+    logger,
+    editIntervalMs: config.editIntervalMs,
+    globalRequestsPerSecond,
+    metrics,
+    lanes: { offers: lanes, webhooks },
+  });
   const spending = createSpendingLedger({
     store,
     budgets: config.budgets,
@@ -78,7 +98,7 @@ export async function startBot(config: Config, logger: Logger): Promise<RunningB
 
   const routeInteraction = createInteractionRouter({
     commands,
-    services: { store, tables, spending, logger, gmRoleNames: config.discord.gmRoleNames },
+    services: { store, tables, spending, logger, gmRoleNames: config.discord.gmRoleNames, lanes },
     logger,
   });
   const takeMessage = createMessageIntake({

@@ -459,6 +459,7 @@ export function createTable(dependencies: TableDependencies) {
         channelId,
         turnId: turn.turnId,
         streaming,
+        actionIds: turn.actions.map((action) => action.id),
         onMessageCreated: (messageId) => {
           turn.messageIds.push(messageId);
           // Kept as the turn grows, so a crash still knows which messages to mark as interrupted. Written at once, not

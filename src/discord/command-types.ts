@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { SpendingLedger } from '../campaign/spending-ledger.ts';
 import type { Tables } from '../campaign/tables.ts';
 import type { CampaignStore } from '../campaign/types.ts';
+import type { InteractionLanes } from './render/interaction-lanes.ts';
 
 /** What a command needs, handed in by src/index.ts: importing a command starts nothing. */
 export type CommandServices = {
@@ -12,6 +13,8 @@ export type CommandServices = {
   spending: SpendingLedger;
   logger: Logger;
   gmRoleNames: string[];
+  /** Where a player's interaction offers to carry the turn it starts (interaction-lanes.ts). Absent: never. */
+  lanes?: InteractionLanes | undefined;
 };
 
 export type SlashCommand = {

@@ -1,4 +1,4 @@
-import { escapeMarkdown, RESTEvents, Routes, type Client } from 'discord.js';
+import { escapeMarkdown, REST, RESTEvents, Routes, type Client } from 'discord.js';
 import { WITHDRAWN_TEXT, type PresenterFactory } from '../campaign/presenter.ts';
 import type { Logger } from '../logger.ts';
 import { buildRetiredOptionRows } from './render/disable-buttons.ts';
@@ -8,6 +8,9 @@ import { GLOBAL_GATE_SHARE, MESSAGE_CONTENT_LIMIT, MESSAGE_SPLIT_SIZE } from '..
 import { buildOptionRow } from './render/option-buttons.ts';
 import { splitText } from './render/split-text.ts';
 import { createGlobalWriteGate } from './render/global-write-gate.ts';
+import { createChannelWriteScheduler, type ChannelWriteScheduler } from './render/channel-write-scheduler.ts';
+import type { InteractionLanes } from './render/interaction-lanes.ts';
+import { createLaneChannel } from './render/lane-channel.ts';
 import { createSchedulerRegistry } from './render/scheduler-registry.ts';
 import { createTurnRenderer, WRITING_MARK } from './render/turn-renderer.ts';
 import type { Metrics } from '../metrics/metrics.ts';
@@ -18,6 +21,15 @@ function joinWithin(text: string, note: string): string {
   const kept = text.length > room ? `${text.slice(0, Math.max(room - 1, 0))}…` : text;
   return kept === '' ? note : `${kept}\n\n${note}`;
 }
+
+/**
+ * An interaction webhook's bucket: Discord allows 5 writes per 2 s per token; the window is stretched a little so a
+ * clock a few milliseconds apart from Discord's never meets a 429.
+ */
+const LANE_BUDGET = 5;
+const LANE_WINDOW_MS = 2250;
+/** A lane's scheduler is let go once idle after this (a turn is over well within it). */
+const LANE_FORGET_AFTER_MS = 10 * 60 * 1000;
 
 /** The note the turn renderer puts behind a turn it interrupted (see turn-renderer.ts). */
 const INTERRUPTION_NOTE = /\*\(interrupted — [^\n]*\)\*$/u;
@@ -38,8 +50,12 @@ export function createDiscordPresenters(input: {
   globalRequestsPerSecond: number;
   /** Writes per turn and final-text lag, recorded by each turn's renderer. Absent: not measured. */
   metrics?: Pick<Metrics, 'turnWrites' | 'finalTextLag'> | undefined;
+  /** Interactions offered to carry the turn they start (interaction-lanes.ts), and the REST client for their webhooks. */
+  lanes?: { offers: InteractionLanes; webhooks: REST } | undefined;
 }): DiscordPresenters {
   const { client, logger } = input;
+  /** Schedulers of turns streaming through an interaction's webhook, until they are idle (drained at shutdown). */
+  const laneSchedulers = new Set<ChannelWriteScheduler>();
   const gate = createGlobalWriteGate({ perSecond: Math.floor(input.globalRequestsPerSecond * GLOBAL_GATE_SHARE) });
   const schedulers = createSchedulerRegistry({ logger, editIntervalMs: input.editIntervalMs, gate });
   const usedChannels = new Set<string>();
@@ -67,10 +83,24 @@ export function createDiscordPresenters(input: {
   }
 
   return {
-    create({ channelId, turnId, streaming, onMessageCreated }) {
+    create({ channelId, turnId, streaming, onMessageCreated, actionIds }) {
+      const channel = channelFor(channelId);
+      const lane = input.lanes?.offers.take(actionIds ?? []);
+      const turnLogger = logger.child({ channelId, turnId });
+      // A turn started by an interaction streams through its webhook: its own bucket, outside the global limit, so no
+      // shared gate; the channel's budget stays for everything else written there meanwhile.
+      const laneScheduler =
+        lane === undefined || input.lanes === undefined
+          ? undefined
+          : createChannelWriteScheduler({ logger: turnLogger, editIntervalMs: input.editIntervalMs, budget: LANE_BUDGET, windowMs: LANE_WINDOW_MS });
+      if (laneScheduler !== undefined) {
+        laneSchedulers.add(laneScheduler);
+        const forget = () => void laneScheduler.whenIdle().then(() => laneSchedulers.delete(laneScheduler));
+        setTimeout(forget, LANE_FORGET_AFTER_MS).unref();
+      }
       return createTurnRenderer({
-        channel: channelFor(channelId),
-        scheduler: schedulers.getScheduler(channelId),
+        channel: lane === undefined || input.lanes === undefined ? channel : createLaneChannel({ channel, lane, webhooks: input.lanes.webhooks, logger: turnLogger }),
+        scheduler: laneScheduler ?? schedulers.getScheduler(channelId),
         turnId,
         streaming,
         logger: logger.child({ channelId, turnId }),
@@ -179,7 +209,7 @@ export function createDiscordPresenters(input: {
     async drain(timeoutMs) {
       // Bounded: a stop must end within the service manager's patience, and what may still wait here is at most the
       // disabling of old buttons, which a click on them answers politely anyway.
-      const channels = [...usedChannels].map((channelId) => schedulers.getScheduler(channelId));
+      const channels = [...[...usedChannels].map((channelId) => schedulers.getScheduler(channelId)), ...laneSchedulers];
       for (const scheduler of channels) scheduler.hurry();
       const idle = Promise.all(channels.map((scheduler) => scheduler.whenIdle()));
       await Promise.race([idle, new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);

@@ -6,19 +6,22 @@ import { CHOICE_PASSED, HELD_ACTION_NOTE, refusalFor } from './describe-submit.t
 import { plainText } from './plain-text.ts';
 import { playerName } from './player-name.ts';
 import { buildRetiredOptionRows } from './render/disable-buttons.ts';
+import { offerLane, type InteractionLanes } from './render/interaction-lanes.ts';
 
 /**
  * A click on an option button becomes the clicker's action, with the option's full text. The buttons carry only a
  * turn id and an index; the table reads the text from the store and decides whether the choice still counts, so old
  * and forged ids are harmless.
  */
-export async function handleOptionClick(interaction: ButtonInteraction, services: { tables: Tables }): Promise<void> {
+export async function handleOptionClick(interaction: ButtonInteraction, services: { tables: Tables; lanes?: InteractionLanes | undefined }): Promise<void> {
   const decoded = decodeCustomId(interaction.customId);
   if (decoded === null) {
     await interaction.reply({ content: 'That button is not one of mine.', flags: MessageFlags.Ephemeral });
     return;
   }
   const name = playerName(interaction.user, interaction.inCachedGuild() ? interaction.member : null);
+  // The turn this click starts may stream through the click's own webhook (interaction-lanes.ts).
+  const lane = services.lanes === undefined ? undefined : offerLane(services.lanes, interaction);
   const outcome = await services.tables.of(interaction.channelId).submit({
     id: interaction.id,
     playerId: interaction.user.id,
@@ -28,6 +31,7 @@ export async function handleOptionClick(interaction: ButtonInteraction, services
     choice: { turnId: decoded.turnId, index: decoded.index },
   });
   if (outcome.status !== 'started' && outcome.status !== 'queued') {
+    lane?.withdraw();
     const refusal = outcome.status === 'not_active' ? CHOICE_PASSED : refusalFor(outcome);
     await interaction.reply({ content: refusal ?? CHOICE_PASSED, flags: MessageFlags.Ephemeral });
     return;
@@ -35,6 +39,7 @@ export async function handleOptionClick(interaction: ButtonInteraction, services
   const line = choiceLine(name, outcome.action);
   if (outcome.status === 'queued') {
     await interaction.reply({ content: `${line}\n-# ${outcome.held === true ? HELD_ACTION_NOTE : 'The DM will answer this with the next turn.'}` });
+    lane?.acknowledge();
     return;
   }
   // The click that starts the next turn retires this turn's buttons in its own acknowledgement: interaction
@@ -42,6 +47,8 @@ export async function handleOptionClick(interaction: ButtonInteraction, services
   const options = optionsOf(interaction, decoded.turnId);
   await interaction.update({ components: buildRetiredOptionRows(decoded.turnId, options, decoded.index) });
   await interaction.followUp({ content: line });
+  // After the choice's line: the turn's first message comes below it.
+  lane?.acknowledge();
 }
 
 /**

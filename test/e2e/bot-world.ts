@@ -6,7 +6,13 @@ import { parseConfig, type Config } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import { registerCommands } from '../../src/register-commands.ts';
 import { dmResponder, type DmScript } from '../support/dm-script.ts';
-import { startDiscordEmulator, type DiscordEmulator, type InteractionView, type MessageSnapshot } from '../support/discord-emulator/index.ts';
+import {
+  startDiscordEmulator,
+  type DiscordEmulator,
+  type DiscordEmulatorOptions,
+  type InteractionView,
+  type MessageSnapshot,
+} from '../support/discord-emulator/index.ts';
 import { startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai.ts';
 
 // The whole product on loopback: the real bot (discord.js, openai SDK, SQLite) against the Discord emulator and the
@@ -30,10 +36,12 @@ export type BotWorldOptions = {
   environment?: Record<string, string> | ((discord: DiscordEmulator) => Record<string, string>);
   /** The guild's text channels (the emulator's default: tavern, dungeon, general). */
   channels?: readonly string[];
+  /** More of the emulator's options (a token lifetime, a global limit…). */
+  emulator?: Omit<DiscordEmulatorOptions, 'channels'>;
 };
 
 export async function startBotWorld(options: BotWorldOptions = {}): Promise<BotWorld> {
-  const discord = await startDiscordEmulator(options.channels === undefined ? {} : { channels: options.channels });
+  const discord = await startDiscordEmulator({ ...options.emulator, ...(options.channels === undefined ? {} : { channels: options.channels }) });
   const openai = await startFakeOpenAi();
   openai.respondWith(dmResponder(options.script));
   const directory = await mkdtemp(join(tmpdir(), 'dm-e2e-'));

@@ -124,7 +124,7 @@ describe('/scene', () => {
 });
 
 describe('/act', () => {
-  it("answers in public with the player's name and action, and streams a turn whose prompt names the player", async () => {
+  it("answers in public with the player's name and action, and streams a turn through its webhook whose prompt names the player", async () => {
     const before = narrativeRequests().length;
     chunkDelayMs = 25;
     const view = await act('alice', 'I search the altar for hidden runes').reply();
@@ -134,12 +134,17 @@ describe('/act', () => {
     const last = await waitForOptions(world, 'tavern', 1);
     expect(narrativeRequests()).toHaveLength(before + 1);
     expect(actionsOf(narrativeRequests().at(-1))).toBe("## This turn's actions\n- Alice: \"I search the altar for hidden runes\"");
-    const turn = world.botMessages('tavern').filter((message) => message.interactionId === null).at(-1);
+    // Started by /act: the turn comes as a follow-up under the player's line, written through the interaction's
+    // webhook (outside the bot's global limit and its channel's budget), never through the channel's routes.
+    const turn = world.discord.interactionReplies(view.interactionId).followUps.at(-1);
     expect(turn?.id).toBe(last.id);
     expect(turn?.versions.length).toBeGreaterThanOrEqual(2);
     expect(turn?.versions[0]?.content.endsWith(WRITING_MARK)).toBe(true);
     expect(last.content.startsWith(NARRATIVE)).toBe(true);
     expect(last.content).not.toContain(WRITING_MARK);
+    const writes = world.discord.requests.filter((request) => request.messageId === last.id && request.method !== 'GET');
+    expect(writes.length).toBeGreaterThanOrEqual(2);
+    expect(writes.map((request) => request.route)).toEqual(writes.map((request) => (request.method === 'POST' ? '/webhooks/:applicationId/:interactionToken' : '/webhooks/:applicationId/:interactionToken/messages/:messageId')));
     await settle();
   });
 

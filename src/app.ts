@@ -61,8 +61,8 @@ export async function startBot(config: Config, logger: Logger): Promise<RunningB
   const client = createDiscordClient({ apiUrl, globalRequestsPerSecond, shards, logger });
   // Turns started by an interaction stream through its webhook (interaction-lanes.ts). Those routes are outside the
   // bot's global limit, so they get a REST client of their own: the client's would hold them behind its global count.
-  const lanes = createInteractionLanes();
   const webhooks = new REST({ api: apiUrl, globalRequestsPerSecond: WEBHOOK_REQUESTS_PER_SECOND });
+  const lanes = createInteractionLanes({ webhooks });
   if (metrics !== undefined) {
     watchDiscordRequests(client.rest, metrics);
     watchDiscordRequests(webhooks, metrics);

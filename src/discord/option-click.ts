@@ -46,7 +46,8 @@ export async function handleOptionClick(interaction: ButtonInteraction, services
   // callbacks cost nothing from the channel's write budget nor from the global limit, so the new turn's text keeps it.
   const options = optionsOf(interaction, decoded.turnId);
   await interaction.update({ components: buildRetiredOptionRows(decoded.turnId, options, decoded.index) });
-  await interaction.followUp({ content: line });
+  if (services.lanes === undefined) await interaction.followUp({ content: line });
+  else await services.lanes.followUp(interaction, line);
   // After the choice's line: the turn's first message comes below it.
   lane?.acknowledge();
 }

@@ -1,3 +1,5 @@
+import { Routes, type REST } from 'discord.js';
+
 // Interactions that may carry the turn they start: a click on an option, or an /act, whose token lets the bot write
 // through the interaction's webhook (follow-ups, and edits of them). Discord does not count those routes against the
 // bot's global 50 requests per second, and they have a bucket of their own per token, so a turn streamed there does
@@ -25,9 +27,15 @@ export type InteractionLanes = {
   withdraw(actionId: string): void;
   /** The lane of the first of these actions that has one still usable, taken so no other turn uses it. */
   take(actionIds: readonly string[]): InteractionLane | undefined;
+  /**
+   * A public follow-up of an interaction, sent by the same road as the turns (webhooks): discord.js would count it in
+   * its own global throttle, and the turn's first words wait for it (they come below it).
+   */
+  followUp(interaction: { applicationId: string; token: string }, content: string): Promise<void>;
 };
 
-export function createInteractionLanes(now: () => number = Date.now): InteractionLanes {
+export function createInteractionLanes(input: { webhooks: REST; now?: () => number }): InteractionLanes {
+  const now = input.now ?? Date.now;
   const offers = new Map<string, InteractionLane>();
 
   function forgetStale(): void {
@@ -51,6 +59,13 @@ export function createInteractionLanes(now: () => number = Date.now): Interactio
         return lane;
       }
       return undefined;
+    },
+    async followUp(interaction, content) {
+      await input.webhooks.post(Routes.webhook(interaction.applicationId, interaction.token), {
+        body: { content, allowed_mentions: { parse: [] } },
+        query: new URLSearchParams({ wait: 'true' }),
+        auth: false,
+      });
     },
   };
 }

@@ -31,12 +31,34 @@ const SIGTERM_LIMIT_MS = 10_000;
  * Starts everything, runs `scenario` once the bot is connected and settled, and stops everything afterwards. A failure
  * is rethrown under `label`, with the bot's last log lines.
  */
-export async function withBenchRig<T>(label: string, channelCount: number, scenario: (rig: BenchRig) => Promise<T>): Promise<T> {
+export type BenchRigOptions = {
+  /**
+   * Keep only the fake model's newest requests in its log. The fake imitates a provider's prefix cache by comparing
+   * every request with every earlier one (quadratic); over thousands of requests that saturates the bench process,
+   * which serves the emulator too. Its answers do not depend on it, only the cached-token count of their usage does.
+   */
+  fakeModelLogLimit?: number;
+};
+
+export async function withBenchRig<T>(
+  label: string,
+  channelCount: number,
+  scenario: (rig: BenchRig) => Promise<T>,
+  options: BenchRigOptions = {},
+): Promise<T> {
   const channelNames = Array.from({ length: channelCount }, (_, index) => `table-${String(index + 1).padStart(3, '0')}`);
   const discord = await startDiscordEmulator({ channels: channelNames });
   const openai = await startFakeOpenAi();
   const model = createBenchModel();
   openai.respondWith(model.responder);
+  const { fakeModelLogLimit } = options;
+  const trimFakeModelLog =
+    fakeModelLogLimit === undefined
+      ? undefined
+      : setInterval(() => {
+          const extra = openai.requests.length - fakeModelLogLimit;
+          if (extra > 0) openai.requests.splice(0, extra);
+        }, 250);
   const directory = await mkdtemp(join(tmpdir(), 'dm-bench-'));
   // As `npm run deploy-commands` does, before the bot starts: the emulator dispatches only registered commands.
   await registerCommands({ apiUrl: discord.apiUrl, token: discord.token, guildId: discord.guild.id });
@@ -78,6 +100,7 @@ export async function withBenchRig<T>(label: string, channelCount: number, scena
     throw new Error(`${label}: ${reason}\n${botSide}`, { cause: error });
   } finally {
     if (stop === undefined) await bot.stop(SIGTERM_LIMIT_MS);
+    clearInterval(trimFakeModelLog);
     await discord.stop();
     await openai.close();
     await rm(directory, { recursive: true, force: true });

@@ -58,7 +58,14 @@ function kindOf(request: RecordedRequest): RequestKind {
 
 type Write = { at: number; content: string | undefined; hasComponents: boolean; hasEnabledButton: boolean };
 
-const messageRoutes: ReadonlySet<string> = new Set([routeTemplates.channelMessages, routeTemplates.channelMessage]);
+// Channel messages, and the interaction webhook's messages (a click's follow-ups and their edits), through which a
+// click-started turn may be streamed outside the global limit; the interaction callback itself is left out.
+const messageRoutes: ReadonlySet<string> = new Set([
+  routeTemplates.channelMessages,
+  routeTemplates.channelMessage,
+  routeTemplates.interactionWebhook,
+  routeTemplates.interactionWebhookMessage,
+]);
 
 const isMessageWrite = (request: RecordedRequest) =>
   request.route !== null && messageRoutes.has(request.route) && (request.method === 'POST' || request.method === 'PATCH');

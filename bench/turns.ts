@@ -1,13 +1,16 @@
 import { backToBack, BUCKET_RESET_WAIT_MS, modelTiming } from './bench-settings.ts';
 import { describeMachine } from './machine-description.ts';
+import { formatLoadReport } from './load-report.ts';
+import { loadSettingsFromArguments } from './load-settings.ts';
 import { formatMemoryTable } from './memory-table.ts';
+import { runLoad } from './run-load.ts';
 import { runMemory } from './run-memory.ts';
 import { formatBackToBackTable, formatBotComplaints, formatTable } from './report-table.ts';
 import { runBackToBack, type BackToBackResult } from './run-back-to-back.ts';
 import { runScale, type ScaleResult } from './run-scale.ts';
 import { scalesFromArguments } from './scales-from-arguments.ts';
 
-// `npm run bench [-- 1 10 100]` (`-- memory` for the long-campaign bench, run-memory.ts): one turn in each of N channels at once, through the Discord emulator and the fake
+// `npm run bench [-- 1 10 100]` (`-- memory` for the long-campaign bench, run-memory.ts; `-- load` for the sustained-load bench, run-load.ts): one turn in each of N channels at once, through the Discord emulator and the fake
 // OpenAI server, against the bot running as its own process; at 1 and 10 channels also a few turns in a row per
 // channel, each answered a second after the previous one ended. Prints tables; it asserts nothing.
 
@@ -23,6 +26,14 @@ if (process.argv[2] === 'memory') {
   );
   console.log('');
   console.log(formatMemoryTable(result));
+  process.exit(0);
+}
+
+if (process.argv[2] === 'load') {
+  // `npm run bench -- load [options]`: the sustained-load bench (run-load.ts), then nothing else.
+  const settings = loadSettingsFromArguments(process.argv.slice(3));
+  const result = await runLoad(settings, (line) => console.error(`[bench] ${line}`));
+  console.log(formatLoadReport(result));
   process.exit(0);
 }
 

@@ -36,6 +36,10 @@ const WHOLE_TURN = `${STREAMED}\n\n${RESPONSE}`;
 const FIRST_WORDS = STREAMED.split(' ').slice(0, 2).join(' ');
 const MESSAGE_ROUTE = '/channels/:channelId/messages';
 const EDIT_ROUTE = '/channels/:channelId/messages/:messageId';
+/** A click-started turn streams through the click's webhook: its creates and edits go to these routes. */
+const FOLLOW_UP_ROUTE = '/webhooks/:applicationId/:interactionToken';
+const FOLLOW_UP_EDIT_ROUTE = '/webhooks/:applicationId/:interactionToken/messages/:messageId';
+const TURN_ROUTES: readonly string[] = [MESSAGE_ROUTE, EDIT_ROUTE, FOLLOW_UP_ROUTE, FOLLOW_UP_EDIT_ROUTE];
 
 let world: BotWorld;
 let script: ChannelScript;
@@ -92,7 +96,7 @@ function expectGrewInto(message: MessageSnapshot, final: string): void {
 function writesOf(channel: Channel, from: number): DiscordRequest[] {
   return world.discord.requests
     .slice(from)
-    .filter((request) => request.channelId === channelId(channel) && (request.route === MESSAGE_ROUTE || request.route === EDIT_ROUTE));
+    .filter((request) => request.channelId === channelId(channel) && TURN_ROUTES.includes(request.route ?? ''));
 }
 
 function turnsAfterOpening(channel: Channel): MessageSnapshot[] {
@@ -152,7 +156,7 @@ describe('Discord fails', () => {
       { timeoutMs: 10_000, description: 'the held turn showing its first words' },
     );
     const from = world.discord.requests.length;
-    world.discord.failNext({ method: 'PATCH', route: EDIT_ROUTE, status: 429, retryAfter: 1 });
+    world.discord.failNext({ method: 'PATCH', route: FOLLOW_UP_EDIT_ROUTE, status: 429, retryAfter: 1 });
     gate.open();
 
     const turn = await waitForTurnAfter(world.discord, channel, openings.get(channel)?.id ?? '0');
@@ -161,7 +165,9 @@ describe('Discord fails', () => {
     expect(optionButtons(turn).map((button) => button.label)).toEqual(SAMPLE_OPTIONS);
     expectGrewInto(turn, WHOLE_TURN);
     const edits = writesOf(channel, from);
-    expect(edits[0]).toMatchObject({ method: 'PATCH', messageId: streaming.id, status: 429 });
+    // The fault is met before the route reads its message: the log knows it by its path.
+    expect(edits[0]).toMatchObject({ method: 'PATCH', route: FOLLOW_UP_EDIT_ROUTE, status: 429 });
+    expect(edits[0]?.path.endsWith(`/messages/${streaming.id}`)).toBe(true);
     expect(edits.slice(1).every((request) => request.status === 200)).toBe(true);
     await idle(channel);
     expect(turnsAfterOpening(channel)).toHaveLength(1);
@@ -181,7 +187,7 @@ describe('Discord fails', () => {
       description: 'the whole text shown, waiting for its options',
     });
     const from = world.discord.requests.length;
-    world.discord.failNext({ method: 'PATCH', route: EDIT_ROUTE, status: 500 });
+    world.discord.failNext({ method: 'PATCH', route: FOLLOW_UP_EDIT_ROUTE, status: 500 });
     gate.open();
 
     const turn = await waitForTurnAfter(world.discord, channel, openings.get(channel)?.id ?? '0');
@@ -189,9 +195,9 @@ describe('Discord fails', () => {
     expect(turn.content).toBe(WHOLE_TURN);
     expect(optionButtons(turn).map((button) => button.label)).toEqual(SAMPLE_OPTIONS);
     const finals = writesOf(channel, from);
-    expect(finals.map((request) => [request.method, request.messageId, request.status])).toEqual([
-      ['PATCH', shown.id, 500],
-      ['PATCH', shown.id, 200],
+    expect(finals.map((request) => [request.method, request.path.endsWith(`/messages/${shown.id}`), request.status])).toEqual([
+      ['PATCH', true, 500],
+      ['PATCH', true, 200],
     ]);
     expect(finals[1]?.body).toEqual(finals[0]?.body);
     // One version with the buttons, one with the final text: the final landed once.
@@ -264,10 +270,10 @@ describe('Discord fails', () => {
   it('refused nothing but the injected faults', () => {
     expect(refusedRequests(world).map((request) => [request.method, request.route, request.status])).toEqual([
       ['POST', MESSAGE_ROUTE, 429],
-      ['PATCH', EDIT_ROUTE, 429],
+      ['PATCH', FOLLOW_UP_EDIT_ROUTE, 429],
     ]);
     expect(world.discord.requests.filter((request) => request.status >= 500).map((request) => [request.method, request.route, request.status])).toEqual([
-      ['PATCH', EDIT_ROUTE, 500],
+      ['PATCH', FOLLOW_UP_EDIT_ROUTE, 500],
     ]);
     expect(world.discord.requests.filter((request) => request.emulatorError !== undefined)).toEqual([]);
     // Every turn message's text was asked of the DM by its own channel.

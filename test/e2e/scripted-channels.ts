@@ -135,7 +135,21 @@ export async function expectAnsweredOnce(
 export function turnMessages(discord: DiscordEmulator, channel: string): MessageSnapshot[] {
   return discord
     .messages(channel)
-    .filter((message) => message.authorId === discord.bot.id && message.interactionId === null && !message.ephemeral);
+    .filter((message) => message.authorId === discord.bot.id && !message.ephemeral && (message.interactionId === null || isTurnFollowUp(discord, message)));
+}
+
+/**
+ * A turn started by a click or /act streams through that interaction's webhook: its messages are the interaction's
+ * follow-ups. A click that started its turn at once updated the clicked message and posted its public line as its
+ * first follow-up; a click queued for a later turn, like /act, answered with that line as its original response, so
+ * all of its follow-ups are the turn's. Other commands' follow-ups are their announcements.
+ */
+function isTurnFollowUp(discord: DiscordEmulator, message: MessageSnapshot): boolean {
+  if (message.interactionId === null) return false;
+  const view = discord.interactionReplies(message.interactionId);
+  const lineFirst = view.kind === 'component' && view.acknowledgement?.type === 7;
+  const turnFollowUps = lineFirst ? view.followUps.slice(1) : view.kind === 'component' || view.commandName === 'act' ? view.followUps : [];
+  return turnFollowUps.some((followUp) => followUp.id === message.id);
 }
 
 /** Buttons that are the DM's options (a "Try again" button on a failure note is not one). */

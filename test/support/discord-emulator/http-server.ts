@@ -96,7 +96,7 @@ function handle(
   if (botToken && !(match && exemptFromGlobalLimit.has(match.route.template))) {
     const retryAfter = state.globalLimiter.consume();
     if (retryAfter !== null) {
-      if (match) noteTarget(routeRequest, record, match);
+      if (match) noteTarget(state, routeRequest, record, match);
       throw globalRateLimited(retryAfter);
     }
   }
@@ -106,7 +106,7 @@ function handle(
 
   const forced = takeForcedFailure(state.forcedFailures, routeRequest.method, match.route.template);
   if (forced) {
-    noteTarget(routeRequest, record, match);
+    noteTarget(state, routeRequest, record, match);
     throw forced;
   }
   if (match.route.authenticated && !botToken) throw discordError('unauthorized');
@@ -116,11 +116,14 @@ function handle(
 }
 
 // For a request refused before its handler ran: the log still says what it aimed at, as the handler would have noted.
-function noteTarget(routeRequest: RouteRequest, record: RecordedRequest, match: RouteMatch): void {
+// An interaction webhook's path names no channel: its token does.
+function noteTarget(state: EmulatorState, routeRequest: RouteRequest, record: RecordedRequest, match: RouteMatch): void {
   record.route = match.route.template;
-  const { channelId, messageId } = match.params;
-  if (channelId !== undefined) routeRequest.notes.channelId = channelId;
-  if (messageId !== undefined) routeRequest.notes.messageId = messageId;
+  const { channelId, messageId, interactionToken } = match.params;
+  const interaction = interactionToken === undefined ? undefined : state.interactions.byToken(interactionToken);
+  const target = channelId ?? interaction?.channelId;
+  if (target !== undefined) routeRequest.notes.channelId = target;
+  if (messageId !== undefined) routeRequest.notes.messageId = messageId === '@original' ? (interaction?.originalMessageId ?? undefined) : messageId;
 }
 
 function allowedMentionsOf(body: unknown): unknown {

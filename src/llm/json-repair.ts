@@ -65,6 +65,12 @@ function tryRepair(candidate: Candidate): Parsed {
  */
 function valueCandidates(text: string): Candidate[] {
   const body = stripCodeFence(text);
+  // A ``` after the value has begun may be inside one of its strings (`{"options": ["```…` cut there), not around
+  // it: the text as it is comes next.
+  return body === text ? candidatesIn(text) : [...candidatesIn(body), ...candidatesIn(text)];
+}
+
+function candidatesIn(body: string): Candidate[] {
   const start = body.search(/[{[]/);
   if (start === -1) return [];
   const value = body.slice(start);

@@ -123,6 +123,11 @@ describe('parseJsonLeniently', () => {
       for (const text of ['{', '[', '{"options": ', '```json\n{"', 'Here are the options: [']) expect(parseJsonLeniently(text).ok).toBe(false);
     });
 
+    it('reads a ``` inside a cut option as the option\'s text, not as a code fence', () => {
+      // Found by the property below (seed 334722372): the fence was stripped and nothing was left to parse.
+      expect(parseJsonLeniently('{"options": ["```!')).toEqual({ ok: true, value: { options: ['```!'] }, repaired: true, cut: true });
+    });
+
     it('keeps every complete option and a prefix of the cut one, wherever the cut falls', () => {
       // Without brackets: jsonrepair reads a string holding an unclosed bracket, followed by a closing one, as the
       // text before the bracket and an array (`{"options": ["Go ["]` gives ["Go", [""]]), on purpose: it takes a `"`

@@ -1,7 +1,7 @@
-import { Events, RESTEvents, SlashCommandBuilder, type ChatInputCommandInteraction, type RateLimitData } from 'discord.js';
+import { RESTEvents, type RateLimitData } from 'discord.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startDiscordEmulator, type DiscordEmulator } from '../support/discord-emulator/index.ts';
-import { startClient } from './start-client.ts';
+import { receiveAct, startClient } from './start-client.ts';
 
 // Discord's 50 per second, scaled down so that a handful of requests spends it.
 const globalPerSecond = 5;
@@ -104,18 +104,7 @@ describe('discord emulator: global rate limit', () => {
   it('never refuses the interaction callback nor the interaction webhook, even with the bot token and the limit spent', async () => {
     const client = await startClient(discord);
     try {
-      const act = new SlashCommandBuilder()
-        .setName('act')
-        .setDescription('Act in the scene')
-        .addStringOption((option) => option.setName('action').setDescription('What you do').setRequired(true));
-      await client.application.commands.set([act.toJSON()], discord.guild.id);
-      const received = new Promise<ChatInputCommandInteraction>((resolve) =>
-        client.once(Events.InteractionCreate, (interaction) => {
-          if (interaction.isChatInputCommand()) resolve(interaction);
-        }),
-      );
-      const handle = discord.slashCommand({ channel: 'tavern', user: 'alice', name: 'act', options: { action: 'open' } });
-      const interaction = await received;
+      const { handle, interaction } = await receiveAct(client, discord, 'open');
       const webhookPath = `/webhooks/${discord.applicationId}/${interaction.token}`;
 
       // Each answer comes right after a global 429: sent with the bot token by hand, or without it by discord.js.

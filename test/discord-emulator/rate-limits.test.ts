@@ -1,7 +1,7 @@
-import { Events, RESTEvents, SlashCommandBuilder, type ChatInputCommandInteraction, type RateLimitData } from 'discord.js';
+import { RESTEvents, type RateLimitData } from 'discord.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startDiscordEmulator, type DiscordEmulator } from '../support/discord-emulator/index.ts';
-import { startClient } from './start-client.ts';
+import { receiveAct, startClient } from './start-client.ts';
 
 const window = { limit: 5, windowMs: 1000 };
 
@@ -45,18 +45,7 @@ describe('discord emulator: rate limits', () => {
   it('keeps a separate bucket per interaction token for editReply', async () => {
     const client = await startClient(discord);
     try {
-      const act = new SlashCommandBuilder()
-        .setName('act')
-        .setDescription('Act in the scene')
-        .addStringOption((option) => option.setName('action').setDescription('What you do').setRequired(true));
-      await client.application.commands.set([act.toJSON()], discord.guild.id);
-      const received = new Promise<ChatInputCommandInteraction>((resolve) =>
-        client.once(Events.InteractionCreate, (interaction) => {
-          if (interaction.isChatInputCommand()) resolve(interaction);
-        }),
-      );
-      const handle = discord.slashCommand({ channel: 'tavern', user: 'alice', name: 'act', options: { action: 'run' } });
-      const interaction = await received;
+      const { handle, interaction } = await receiveAct(client, discord, 'run');
       await interaction.deferReply();
       // The channel bucket is spent by others meanwhile: the webhook edits must not care.
       const channel = client.channels.cache.get(discord.channels.tavern!.id);

@@ -28,6 +28,20 @@ let directory: string;
 let store: CampaignStore;
 let tables: Tables | undefined;
 
+/** The table owner on the real orchestrator, the openai SDK and the fake model; `extra` adds or replaces dependencies. */
+function openTables(extra: Partial<Parameters<typeof createTables>[0]>): Tables {
+  const llm = createLlmClient({ apiKey: 'k', baseUrl: fake.url, firstTokenTimeoutMs: 2000, chunkTimeoutMs: 1000, totalTimeoutMs: 5000, maxRetries: 0 });
+  return createTables({
+    store,
+    orchestrator: createOrchestrator({ llm, models, logger }),
+    presenters: silentPresenters(),
+    logger,
+    streaming: true,
+    summarise: (input) => foldIntoSummary({ llm, model: 'm', ...input }),
+    ...extra,
+  });
+}
+
 beforeEach(async () => {
   fake = await startFakeOpenAi();
   fake.respondWith(dmResponder());
@@ -59,17 +73,7 @@ describe('a table with a daily budget', () => {
     });
     // The table spent its day before this campaign.
     await spending.recordTurn({ guildId: GUILD, channelId: CHANNEL, usage: { narrative: { promptTokens: 90, cachedPromptTokens: 0, completionTokens: 10 } } });
-    const llm = createLlmClient({ apiKey: 'k', baseUrl: fake.url, firstTokenTimeoutMs: 2000, chunkTimeoutMs: 1000, totalTimeoutMs: 5000, maxRetries: 0 });
-    tables = createTables({
-      store,
-      orchestrator: createOrchestrator({ llm, models, logger }),
-      presenters: silentPresenters(),
-      logger,
-      streaming: true,
-      summarise: (input) => foldIntoSummary({ llm, model: 'm', ...input }),
-      spending,
-      actionRate: createActionRate({ perMinute: 0 }),
-    });
+    tables = openTables({ spending, actionRate: createActionRate({ perMinute: 0 }) });
     const table = tables.of(CHANNEL);
 
     expect((await table.start({ guildId: GUILD, premise: 'Pirates', tone: 'grim', startedBy: 'gm' })).status).toBe('started');
@@ -108,16 +112,7 @@ describe('a table with a daily budget', () => {
       if (failResponses && phaseOf(request) === 'response') return reply.serverError();
       return base(request);
     });
-    const llm = createLlmClient({ apiKey: 'k', baseUrl: fake.url, firstTokenTimeoutMs: 2000, chunkTimeoutMs: 1000, totalTimeoutMs: 5000, maxRetries: 0 });
-    tables = createTables({
-      store,
-      orchestrator: createOrchestrator({ llm, models, logger }),
-      presenters: silentPresenters(),
-      logger,
-      streaming: true,
-      summarise: (input) => foldIntoSummary({ llm, model: 'm', ...input }),
-      spending,
-    });
+    tables = openTables({ spending });
     const table = tables.of(CHANNEL);
     await table.start({ guildId: GUILD, premise: 'Pirates', tone: 'grim', startedBy: 'gm' });
     await table.idle();
@@ -144,14 +139,8 @@ describe('a table with a daily budget', () => {
       logger,
       onWait: () => undefined,
     });
-    const llm = createLlmClient({ apiKey: 'k', baseUrl: fake.url, firstTokenTimeoutMs: 2000, chunkTimeoutMs: 1000, totalTimeoutMs: 5000, maxRetries: 0 });
     const folded: string[] = [];
-    tables = createTables({
-      store,
-      orchestrator: createOrchestrator({ llm, models, logger }),
-      presenters: silentPresenters(),
-      logger,
-      streaming: true,
+    tables = openTables({
       summarise: async (input, channelId) => {
         folded.push(channelId);
         await spending.recordSummary({ channelId, model: 'small', usage: { promptTokens: 500, cachedPromptTokens: 0, completionTokens: 100 } });
@@ -185,16 +174,7 @@ describe('a table with a daily budget', () => {
   });
 
   it("refuses a player's action past the per-minute rate, counting only the actions it took", async () => {
-    const llm = createLlmClient({ apiKey: 'k', baseUrl: fake.url, firstTokenTimeoutMs: 2000, chunkTimeoutMs: 1000, totalTimeoutMs: 5000, maxRetries: 0 });
-    tables = createTables({
-      store,
-      orchestrator: createOrchestrator({ llm, models, logger }),
-      presenters: silentPresenters(),
-      logger,
-      streaming: true,
-      summarise: (input) => foldIntoSummary({ llm, model: 'm', ...input }),
-      actionRate: createActionRate({ perMinute: 1 }),
-    });
+    tables = openTables({ actionRate: createActionRate({ perMinute: 1 }) });
     const table = tables.of(CHANNEL);
     await table.start({ guildId: GUILD, premise: 'Pirates', tone: 'grim', startedBy: 'gm' });
     await table.idle();

@@ -41,8 +41,11 @@ export const WITHDRAWN_TEXT = '*The scene shifts.*';
 
 export type PresenterFactory = {
   /** `streaming: false`: the turn is shown when it is complete, not as it is written. */
-  /** `actionIds`: the turn's actions; a presenter may show the turn through what brought one of them (a click). */
-  create(input: { channelId: string; turnId: string; streaming: boolean; onMessageCreated: (messageId: string) => void; actionIds?: readonly string[] }): TurnPresenter;
+  /**
+   * `origins`: the ids of what brought the turn (its actions; for an opening, the request that started the campaign);
+   * a presenter may show the turn through one of them (a click's or a command's own reply channel).
+   */
+  create(input: { channelId: string; turnId: string; streaming: boolean; onMessageCreated: (messageId: string) => void; origins?: readonly string[] }): TurnPresenter;
   /** Disables an older turn's option buttons, marking the chosen one. Low priority: it must not delay the new turn. */
   retireOptions(optionSet: OptionSet): void;
   /** Makes a turn's option buttons clickable again (after an undo or a stopped turn). Low priority. */

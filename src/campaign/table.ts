@@ -163,6 +163,8 @@ type Work = {
   lore: LoreEntry[];
   /** The campaign's whispers as the turn began: its prompt keeps them secret. */
   whispers: StoredWhisper[];
+  /** What brought the turn (its actions' ids, or the request that opened the campaign): its presenter may show it there. */
+  origins: string[];
   end(): void;
 };
 
@@ -186,6 +188,7 @@ function newWork(kind: Work['kind'], turn: StoredTurn): Work {
     rolls: [],
     lore: [],
     whispers: [],
+    origins: [],
     end,
   };
 }
@@ -256,6 +259,8 @@ export function createTable(dependencies: TableDependencies) {
   let redirectNext = false;
   /** A "Try again" was pressed and its turn has not begun yet: a second press is told the DM is on it. */
   let retryAsked = false;
+  /** The request that started the campaign, until its opening begins: the opening may be shown through it (memory only). */
+  let openingOrigin: string | null = null;
 
   /** Tasks asked for and not yet finished: a table with none, and nothing else going on, may be let go. */
   let pendingTasks = 0;
@@ -365,6 +370,8 @@ export function createTable(dependencies: TableDependencies) {
     const previous = deliveredTurns(campaign, recentTurns).at(-1);
     const turn = newTurn({ campaign, kind: 'turn', actions: batch, before: takeSnapshot(campaign, scene, previous?.turnId ?? null) });
     const current = newWork('turn', turn);
+    current.origins = opening && openingOrigin !== null ? [openingOrigin] : batch.map((action) => action.id);
+    openingOrigin = null;
     current.sheets = sheets;
     current.rolls = rolls.filter((roll) => roll.campaignId === campaign.campaignId);
     current.lore = lore;
@@ -459,7 +466,7 @@ export function createTable(dependencies: TableDependencies) {
         channelId,
         turnId: turn.turnId,
         streaming,
-        actionIds: turn.actions.map((action) => action.id),
+        origins: current.origins,
         onMessageCreated: (messageId) => {
           turn.messageIds.push(messageId);
           // Kept as the turn grows, so a crash still knows which messages to mark as interrupted. Written at once, not
@@ -974,7 +981,8 @@ export function createTable(dependencies: TableDependencies) {
     });
   }
 
-  function start(input: { guildId: string; premise: string; tone: string; startedBy: string }): Promise<StartOutcome> {
+  /** `requestId`: the id of the request that starts the campaign, which the opening turn names as its origin. */
+  function start(input: { guildId: string; premise: string; tone: string; startedBy: string; requestId?: string }): Promise<StartOutcome> {
     return serialise(async (): Promise<StartOutcome> => {
       if (dependencies.isShuttingDown()) return { status: 'shutting_down' };
       const previous = await records.campaign();
@@ -1010,6 +1018,7 @@ export function createTable(dependencies: TableDependencies) {
       };
       await records.saveCampaign(campaign);
       await store.addTable({ channelId, guildId: input.guildId });
+      openingOrigin = input.requestId ?? null;
       kick();
       return { status: 'started', campaign };
     });

@@ -83,9 +83,9 @@ export function createDiscordPresenters(input: {
   }
 
   return {
-    create({ channelId, turnId, streaming, onMessageCreated, actionIds }) {
+    create({ channelId, turnId, streaming, onMessageCreated, origins }) {
       const channel = channelFor(channelId);
-      const lane = input.lanes?.offers.take(actionIds ?? []);
+      const lane = input.lanes?.offers.take(origins ?? []);
       const turnLogger = logger.child({ channelId, turnId });
       // A turn started by an interaction streams through its webhook: its own bucket, outside the global limit, so no
       // shared gate; the channel's budget stays for everything else written there meanwhile.

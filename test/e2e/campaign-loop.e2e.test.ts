@@ -3,6 +3,7 @@ import { WRITING_MARK } from '../../src/discord/render/turn-renderer.ts';
 import { phaseOf } from '../support/dm-script.ts';
 import { reply, type RecordedRequest } from '../support/fake-openai.ts';
 import { announced, refusedRequests, startBotWorld, waitForOptions, type BotWorld } from './bot-world.ts';
+import { turnMessages } from './scripted-channels.ts';
 
 // The loop as players and GMs live it, through the real discord.js client and the real openai SDK.
 
@@ -72,7 +73,7 @@ describe('a campaign in a channel', () => {
     expect(last.buttons.map((button) => button.label)).toEqual(['Approach the hooded figure', 'Order a drink and observe', 'Search for exits']);
     expect(narrativeRequests()[0]?.messages[1]?.content).toContain('Smugglers in the drowned city of Vell');
 
-    const opening = world.botMessages('tavern').filter((message) => message.interactionId === null);
+    const opening = turnMessages(world.discord, 'tavern');
     expect(opening).toHaveLength(1);
     const versions = opening[0]?.versions ?? [];
     expect(versions.length).toBeGreaterThanOrEqual(3);

@@ -10,6 +10,7 @@ import { reply, startFakeOpenAi, type FakeOpenAi, type RecordedRequest } from '.
 import { createGate } from '../support/gate.ts';
 import { killIfRunning, spawnNode, testBotEnvironment, type BotProcess } from './bot-process.ts';
 import { announced } from './bot-world.ts';
+import { turnMessages } from './scripted-channels.ts';
 
 // An uncaught exception leaves the process in a state nobody planned for: the bot logs it once, exits non-zero for its
 // supervisor to restart it, and the restart answers every acknowledged action exactly once, as after a kill.
@@ -37,9 +38,7 @@ function narrativeRequestsWith(action: string): RecordedRequest[] {
 }
 
 function liveButtonMessages(): MessageSnapshot[] {
-  return discord
-    .messages('tavern')
-    .filter((message) => message.authorId === discord.bot.id && message.interactionId === null && message.buttons.some((button) => !button.disabled));
+  return turnMessages(discord, 'tavern').filter((message) => message.buttons.some((button) => !button.disabled));
 }
 
 beforeAll(async () => {

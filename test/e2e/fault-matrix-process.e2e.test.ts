@@ -237,7 +237,9 @@ for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
 
     it('mid-stream: the half-written message is marked, and its action is answered once', async () => {
       const last = turnMessages(world.discord, 'tavern').at(-1)?.id ?? '0';
-      const gate = hold(world, 'narrative', (held) => reply.text(HELD_TEXT, { chunkDelayMs: 300, hold: { until: held.until, afterChunks: 5 } }));
+      // Streamed for about 7 s before the hold: a restarted bot may find the channel's bucket spent by its predecessor
+      // and its own recovery (up to one 5 s window), and the message must still be edited once while text comes.
+      const gate = hold(world, 'narrative', (held) => reply.text(HELD_TEXT, { chunkDelayMs: 500, hold: { until: held.until, afterChunks: 14 } }));
       const carol = write(world, 'carol', 'I search the flooded pews for the relic');
       const held = await world.discord.waitFor(
         () =>
@@ -248,7 +250,7 @@ for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
               message.content.endsWith(WRITING_MARK) &&
               message.versions.length >= 2,
           ),
-        { timeoutMs: 10_000, description: 'the held turn showing its first words, edited once' },
+        { timeoutMs: 15_000, description: 'the held turn showing its first words, edited once' },
       );
 
       await stopBot(bot, signal);

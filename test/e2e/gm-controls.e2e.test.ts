@@ -4,6 +4,7 @@ import type { InteractionView, MessageSnapshot } from '../support/discord-emulat
 import { reply, type RecordedRequest, type Reply } from '../support/fake-openai.ts';
 import { createGate, type Gate } from '../support/gate.ts';
 import { announced, refusedRequests, startBotWorld, waitForOptions, type BotWorld } from './bot-world.ts';
+import { turnMessages as turnMessagesIn } from './scripted-channels.ts';
 
 // The GM's controls while players keep playing, through the real discord.js client and the real openai SDK. Every
 // race is made deterministic by holding the fake model on a gate the test opens; each channel is its own table.
@@ -58,9 +59,9 @@ function narrativePrompts(channel: string): string[] {
     .map((request) => request.messages[1]?.content ?? '');
 }
 
-/** The turns as players see them: the bot's own channel messages, not its answers to commands and clicks. */
+/** The turns as players see them: the bot's turn messages, not its answers to commands and clicks. */
 function turnMessages(channel: string): MessageSnapshot[] {
-  return world.botMessages(channel).filter((message) => message.interactionId === null);
+  return turnMessagesIn(world.discord, channel);
 }
 
 function gm(channel: string, subcommand: string, options: Record<string, string | number> = {}, user = 'gm') {

@@ -5,6 +5,7 @@ import type { InteractionView, MessageSnapshot } from '../support/discord-emulat
 import { reply, type RecordedRequest, type Reply } from '../support/fake-openai.ts';
 import { createGate, type Gate } from '../support/gate.ts';
 import { announced, refusedRequests, startBotWorld, type BotWorld } from './bot-world.ts';
+import { turnMessages } from './scripted-channels.ts';
 
 // The GM's table tools as a GM and the players live them: /gm narrate, /gm scene, /gm config and /gm export, through
 // the real discord.js client and the real openai SDK. One campaign per channel (tavern: narrations, then the export;
@@ -101,9 +102,9 @@ async function settle(channel: Channel): Promise<void> {
   await world.bot.tables.of(idOf(channel)).idle();
 }
 
-/** The bot's own messages in the channel that are not answers to an interaction: turns and narrations. */
+/** The bot's turns and narrations in the channel, not its answers to commands and clicks. */
 function channelPosts(channel: Channel): MessageSnapshot[] {
-  return world.botMessages(channel).filter((message) => message.interactionId === null && message.webhookId === null);
+  return turnMessages(world.discord, channel);
 }
 
 function lastTurnMessage(channel: Channel): MessageSnapshot {

@@ -9,7 +9,7 @@ import { createChannelScript, optionButtons, premiseOf, WRITING_MARK } from './s
 // Discord keeps outside the bot's global limit and the channel's budget. When the token stops working, the same turn
 // goes on through the channel's routes and still ends whole, with its buttons.
 
-const CHANNELS = ['quay', 'lighthouse'];
+const CHANNELS = ['quay', 'lighthouse', 'harbour'];
 /** Discord's: an interaction token works for 15 minutes. The emulator's clock jumps over it. */
 const TOKEN_LIFETIME_MS = 15 * 60 * 1000;
 const LONG_NARRATIVE = 'The lamp room smells of oil and salt, and the great lens turns slowly, throwing its beam across the black water.';
@@ -53,6 +53,28 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await world.close();
+});
+
+describe('the opening of /gm start', () => {
+  it("streams as follow-ups of the command, below its announcement, written only through the command's webhook", async () => {
+    const channel = 'harbour';
+    const handle = world.discord.slashCommand({ channel, user: 'gm', name: 'gm', subcommand: 'start', options: { premise: premiseOf(channel) } });
+    const view = await handle.reply(announced);
+    expect(view.original?.ephemeral).toBe(true);
+    const opening = await waitForOptions(world, channel);
+    const followUps = world.discord.interactionReplies(handle.id).followUps;
+    expect(followUps.map((message) => message.id)).toEqual([followUps[0]?.id, opening.id]);
+    expect(followUps[0]?.content).toContain('A new campaign begins');
+    expect(opening.ephemeral).toBe(false);
+    expect(opening.versions.length).toBeGreaterThanOrEqual(2);
+    const writes = writesTo(opening.id);
+    expect(writes.every((request) => WEBHOOK_ROUTES.includes(request.route ?? ''))).toBe(true);
+    await world.bot.tables.of(world.discord.channels[channel]?.id ?? '').idle();
+    // The opening's buttons play like any turn's.
+    const clicked = click(channel, opening);
+    await turnAfter(channel, opening.id);
+    expect(world.discord.interactionReplies(clicked.id).followUps[0]?.content).toMatch(/^\*\*Alice\*\* chooses: /);
+  });
 });
 
 describe('a turn started by a click', () => {

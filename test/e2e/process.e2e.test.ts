@@ -12,7 +12,7 @@ import { reply, startFakeOpenAi, type FakeOpenAi, type RecordedRequest, type Rep
 import { createGate, type Gate } from '../support/gate.ts';
 import { baseEnvironment, killIfRunning, spawnNode, testBotEnvironment, type BotProcess } from './bot-process.ts';
 import { announced } from './bot-world.ts';
-import { actionsAskedFor } from './scripted-channels.ts';
+import { actionsAskedFor, turnMessages as turnMessagesIn } from './scripted-channels.ts';
 
 // The bot as an operator runs it: `node src/index.ts` in its own process, configured by its environment, stopped by
 // a service manager's SIGTERM or killed outright, and started again on the same SQLite store.
@@ -55,9 +55,7 @@ function narrativeRequests(): RecordedRequest[] {
 
 /** The bot's turn messages in the tavern (interaction replies left out), oldest first. */
 function turnMessages(): MessageSnapshot[] {
-  return discord
-    .messages('tavern')
-    .filter((message) => message.authorId === discord.bot.id && message.interactionId === null && !message.ephemeral);
+  return turnMessagesIn(discord, 'tavern');
 }
 
 function liveButtonMessages(): MessageSnapshot[] {
@@ -267,9 +265,7 @@ describe('no acknowledged action is lost to a crash or a shutdown', () => {
   }
 
   function botTurnMessages(world: World): MessageSnapshot[] {
-    return world.discord
-      .messages('tavern')
-      .filter((message) => message.authorId === world.discord.bot.id && message.interactionId === null && !message.ephemeral);
+    return turnMessagesIn(world.discord, 'tavern');
   }
 
   /** The streamed turn, once an edit has shown its second word: the bot knew the message's id, and recorded it. */

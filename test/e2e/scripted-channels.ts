@@ -139,15 +139,16 @@ export function turnMessages(discord: DiscordEmulator, channel: string): Message
 }
 
 /**
- * A turn started by a click or /act streams through that interaction's webhook: its messages are the interaction's
- * follow-ups. A click that started its turn at once updated the clicked message and posted its public line as its
- * first follow-up; a click queued for a later turn, like /act, answered with that line as its original response, so
- * all of its follow-ups are the turn's. Other commands' follow-ups are their announcements.
+ * A turn started by a click, /act or /gm start streams through that interaction's webhook: its messages are the
+ * interaction's follow-ups. A click that started its turn at once updated the clicked message and posted its public
+ * line as its first follow-up, as /gm start posts its announcement before the opening; a click queued for a later
+ * turn, like /act, answered with that line as its original response, so all of its follow-ups are the turn's. Other
+ * commands' follow-ups are their announcements.
  */
 function isTurnFollowUp(discord: DiscordEmulator, message: MessageSnapshot): boolean {
   if (message.interactionId === null) return false;
   const view = discord.interactionReplies(message.interactionId);
-  const lineFirst = view.kind === 'component' && view.acknowledgement?.type === 7;
+  const lineFirst = (view.kind === 'component' && view.acknowledgement?.type === 7) || (view.commandName === 'gm' && view.subcommand === 'start');
   const turnFollowUps = lineFirst ? view.followUps.slice(1) : view.kind === 'component' || view.commandName === 'act' ? view.followUps : [];
   return turnFollowUps.some((followUp) => followUp.id === message.id);
 }

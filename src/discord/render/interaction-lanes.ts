@@ -1,14 +1,17 @@
 import { Routes, type REST } from 'discord.js';
 
-// Interactions that may carry the turn they start: a click on an option, or an /act, whose token lets the bot write
+// Interactions that may carry the turn they start: a click on an option, an /act, or the /gm start that opens a
+// campaign, whose token lets the bot write
 // through the interaction's webhook (follow-ups, and edits of them). Discord does not count those routes against the
 // bot's global 50 requests per second, and they have a bucket of their own per token, so a turn streamed there does
 // not wait behind every other table's writes, nor spend its channel's budget.
 //
-// Rules. The handler of a player's interaction offers its lane, keyed by the action's id, before it hands the action
-// to the table, and says when the interaction is acknowledged (Discord refuses the webhook before that). The turn's
-// presenter takes the lane of one of its actions, once; a lane nobody takes is forgotten after LANE_USABLE_MS. A lane
-// is only a faster road: every write it cannot make (token expired, webhook refused) goes by the channel instead.
+// Rules. The handler of an interaction offers its lane, keyed by the interaction's id (which is also the id of the
+// action it submits, or the request id the opening turn carries), before it hands the interaction to the table, and
+// says when the interaction is answered far enough for the turn to follow (Discord refuses the webhook before the
+// first answer; a command's own answers come first). The turn's presenter takes the lane of one of its origins, once;
+// a lane nobody takes is forgotten after LANE_USABLE_MS. A lane is only a faster road: every write it cannot make
+// (token expired, webhook refused) goes by the channel instead.
 
 /** Tokens live 15 minutes; a turn started later than this after its interaction goes by the channel from the start. */
 export const LANE_USABLE_MS = 10 * 60 * 1000;
@@ -23,10 +26,10 @@ export type InteractionLane = {
 };
 
 export type InteractionLanes = {
-  offer(actionId: string, lane: InteractionLane): void;
-  withdraw(actionId: string): void;
-  /** The lane of the first of these actions that has one still usable, taken so no other turn uses it. */
-  take(actionIds: readonly string[]): InteractionLane | undefined;
+  offer(originId: string, lane: InteractionLane): void;
+  withdraw(originId: string): void;
+  /** The lane of the first of these origins that has one still usable, taken so no other turn uses it. */
+  take(originIds: readonly string[]): InteractionLane | undefined;
   /**
    * A public follow-up of an interaction, sent by the same road as the turns (webhooks): discord.js would count it in
    * its own global throttle, and the turn's first words wait for it (they come below it).
@@ -39,23 +42,23 @@ export function createInteractionLanes(input: { webhooks: REST; now?: () => numb
   const offers = new Map<string, InteractionLane>();
 
   function forgetStale(): void {
-    for (const [actionId, lane] of offers) if (now() - lane.createdAt > LANE_USABLE_MS) offers.delete(actionId);
+    for (const [originId, lane] of offers) if (now() - lane.createdAt > LANE_USABLE_MS) offers.delete(originId);
   }
 
   return {
-    offer(actionId, lane) {
+    offer(originId, lane) {
       forgetStale();
-      offers.set(actionId, lane);
+      offers.set(originId, lane);
     },
-    withdraw(actionId) {
-      offers.delete(actionId);
+    withdraw(originId) {
+      offers.delete(originId);
     },
-    take(actionIds) {
+    take(originIds) {
       forgetStale();
-      for (const actionId of actionIds) {
-        const lane = offers.get(actionId);
+      for (const originId of originIds) {
+        const lane = offers.get(originId);
         if (lane === undefined) continue;
-        offers.delete(actionId);
+        offers.delete(originId);
         return lane;
       }
       return undefined;
@@ -71,8 +74,8 @@ export function createInteractionLanes(input: { webhooks: REST; now?: () => numb
 }
 
 /**
- * A lane for a player's interaction: offered at once, acknowledged when `acknowledge()` is called (after the handler's
- * first answer). `fail()` withdraws it (the action was refused).
+ * A lane for an interaction: offered at once, acknowledged when `acknowledge()` is called (after the handler's own
+ * answers). `withdraw()` takes it back (the interaction was refused).
  */
 export function offerLane(
   lanes: InteractionLanes,

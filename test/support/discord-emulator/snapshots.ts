@@ -1,4 +1,4 @@
-import { ComponentType, MessageFlags, type APIEmbed, type APIMessageTopLevelComponent } from 'discord-api-types/v10';
+import { ApplicationCommandOptionType, ComponentType, MessageFlags, type APIEmbed, type APIMessageTopLevelComponent } from 'discord-api-types/v10';
 import type { InteractionRecord } from './interactions.ts';
 import { asRecord, asRecords } from './json-shapes.ts';
 import type { MessageVersion, StoredMessage } from './message-store.ts';
@@ -100,6 +100,8 @@ export type InteractionView = {
   interactionId: string;
   kind: 'command' | 'component';
   commandName: string | null;
+  /** The subcommand a command named (`start` of `/gm start`), if any. */
+  subcommand: string | null;
   customId: string | null;
   userId: string;
   channelId: string;
@@ -123,6 +125,7 @@ export function viewInteraction(state: EmulatorState, record: InteractionRecord)
     interactionId: record.id,
     kind: record.customId === null ? 'command' : 'component',
     commandName: record.commandName,
+    subcommand: subcommandOf(record),
     customId: record.customId,
     userId: record.userId,
     channelId: record.channelId,
@@ -135,4 +138,12 @@ export function viewInteraction(state: EmulatorState, record: InteractionRecord)
     original: snapshotOf(record.originalMessageId),
     followUps: record.followUpIds.flatMap((id) => snapshotOf(id) ?? []),
   };
+}
+
+function subcommandOf(record: InteractionRecord): string | null {
+  const data = record.payload.data as { options?: { type: number; name: string; options?: { type: number; name: string }[] }[] } | undefined;
+  const first = data?.options?.[0];
+  if (first?.type === ApplicationCommandOptionType.Subcommand) return first.name;
+  if (first?.type === ApplicationCommandOptionType.SubcommandGroup) return first.options?.find((option) => option.type === ApplicationCommandOptionType.Subcommand)?.name ?? null;
+  return null;
 }

@@ -5,6 +5,7 @@ import type { TokenUsage } from '../llm/types.ts';
 import type { Logger } from '../logger.ts';
 import { createKeyv } from './create-keyv.ts';
 import type { StoreConnection } from './create-keyv.ts';
+import { mergeRecentTurns } from './recent-turns.ts';
 import { StoreUnreachableError } from './store-failure.ts';
 import {
   campaignSchema,
@@ -31,11 +32,9 @@ import {
   whispersKey,
   OPTION_SET_TTL_MS,
   optionSetKey,
-  RECENT_TURNS_KEPT,
   recentTurnsKey,
   rollsKey,
   sceneKey,
-  SNAPSHOTS_KEPT,
   spendingKey,
   spendingTtlMs,
   guildTablesKey,
@@ -125,18 +124,7 @@ function buildCampaignStore(connection: StoreConnection, logger: Logger): Campai
     saveTurns: (channelId, changed) => {
       const key = recentTurnsKey(channelId);
       return lock.run(key, async () => {
-        const turns = (await read(key, recentTurnsSchema)) ?? [];
-        for (const turn of changed) {
-          const position = turns.findIndex((stored) => stored.turnId === turn.turnId);
-          if (position === -1) turns.push(turn);
-          else turns[position] = turn;
-        }
-        turns.splice(0, Math.max(0, turns.length - RECENT_TURNS_KEPT));
-        // Snapshots are only needed as far back as undo reaches; older ones would only make every write bigger.
-        const withoutOldSnapshots = turns.map((turn, index) =>
-          index < turns.length - SNAPSHOTS_KEPT && turn.before !== undefined ? { ...turn, before: undefined } : turn,
-        );
-        await write(key, withoutOldSnapshots);
+        await write(key, mergeRecentTurns((await read(key, recentTurnsSchema)) ?? [], changed));
       });
     },
     deleteTurns: (channelId) => {

@@ -13,6 +13,7 @@ import { joinParty } from './join-party.ts';
 import { TurnNotShownError, type PresenterFactory, type TurnPresenter } from './presenter.ts';
 import type { SpendingLedger } from './spending-ledger.ts';
 import { createTableRecords } from './table-records.ts';
+import { createTableStore } from './table-store.ts';
 import { roundDeadline, roundWaitsFor } from './round.ts';
 import { applySceneEdits, emptyScene } from './scene-edits.ts';
 import { applySheetChanges, describeModifiers, type SheetChanges } from './character-sheet.ts';
@@ -220,7 +221,8 @@ export type TableDependencies = {
 export type Table = ReturnType<typeof createTable>;
 
 export function createTable(dependencies: TableDependencies) {
-  const { channelId, store, orchestrator, presenters } = dependencies;
+  const { channelId, orchestrator, presenters } = dependencies;
+  const store = createTableStore(dependencies.store, channelId);
   const logger = dependencies.logger.child({ channelId });
   const records = createTableRecords(store, channelId);
   const whisperDesk = createWhisperDesk({

@@ -131,9 +131,11 @@ describe('an evening at a table of three', () => {
     nextNarrative = UNCOMFORTABLE;
     world.discord.userMessage({ channel, user: 'alice', content: 'I pick the lock' });
     const waitingLine = () => world.botMessages(channel).find((message) => message.content.startsWith('⏳ *The round waits for'));
-    await world.discord.waitFor(() => (waitingLine()?.content === '⏳ *The round waits for: Bob, Carol*' ? true : undefined), { description: 'the round line' });
+    // The line is a channel message, written within the channel's budget (5 writes per 5 s) that the turns just
+    // before it may have spent: it can take up to a window to appear, and again to be edited.
+    await world.discord.waitFor(() => (waitingLine()?.content === '⏳ *The round waits for: Bob, Carol*' ? true : undefined), { description: 'the round line', timeoutMs: 10_000 });
     world.discord.userMessage({ channel, user: 'bob', content: 'I keep watch on the stairs' });
-    await world.discord.waitFor(() => (waitingLine()?.content === '⏳ *The round waits for: Carol*' ? true : undefined), { description: 'the round line, updated' });
+    await world.discord.waitFor(() => (waitingLine()?.content === '⏳ *The round waits for: Carol*' ? true : undefined), { description: 'the round line, updated', timeoutMs: 10_000 });
     expect(narratives()).toHaveLength(roundBefore);
     world.discord.userMessage({ channel, user: 'carol', content: 'I hum to cover the noise' });
     await world.discord.waitFor(() => (narratives().length === roundBefore + 1 ? true : undefined), { description: 'the round answered' });

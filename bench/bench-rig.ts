@@ -33,9 +33,10 @@ const SIGTERM_LIMIT_MS = 10_000;
  */
 export type BenchRigOptions = {
   /**
-   * Keep only the fake model's newest requests in its log. The fake imitates a provider's prefix cache by comparing
-   * every request with every earlier one (quadratic); over thousands of requests that saturates the bench process,
-   * which serves the emulator too. Its answers do not depend on it, only the cached-token count of their usage does.
+   * Keep only the fake model's newest requests in its log, cut as each request arrives. The fake imitates a provider's
+   * prefix cache by comparing every request with every earlier one (quadratic); over thousands of requests that
+   * saturates the bench process, which serves the emulator too, and delays what the bot is measured on. Its answers
+   * do not depend on it, only the cached-token count of their usage does.
    */
   fakeModelLogLimit?: number;
 };
@@ -48,17 +49,9 @@ export async function withBenchRig<T>(
 ): Promise<T> {
   const channelNames = Array.from({ length: channelCount }, (_, index) => `table-${String(index + 1).padStart(3, '0')}`);
   const discord = await startDiscordEmulator({ channels: channelNames });
-  const openai = await startFakeOpenAi();
+  const openai = await startFakeOpenAi(options.fakeModelLogLimit === undefined ? {} : { keepRequests: options.fakeModelLogLimit });
   const model = createBenchModel();
   openai.respondWith(model.responder);
-  const { fakeModelLogLimit } = options;
-  const trimFakeModelLog =
-    fakeModelLogLimit === undefined
-      ? undefined
-      : setInterval(() => {
-          const extra = openai.requests.length - fakeModelLogLimit;
-          if (extra > 0) openai.requests.splice(0, extra);
-        }, 250);
   const directory = await mkdtemp(join(tmpdir(), 'dm-bench-'));
   // As `npm run deploy-commands` does, before the bot starts: the emulator dispatches only registered commands.
   await registerCommands({ apiUrl: discord.apiUrl, token: discord.token, guildId: discord.guild.id });
@@ -100,7 +93,6 @@ export async function withBenchRig<T>(
     throw new Error(`${label}: ${reason}\n${botSide}`, { cause: error });
   } finally {
     if (stop === undefined) await bot.stop(SIGTERM_LIMIT_MS);
-    clearInterval(trimFakeModelLog);
     await discord.stop();
     await openai.close();
     await rm(directory, { recursive: true, force: true });

@@ -83,7 +83,15 @@ export type StrictMode = { known: readonly string[]; style?: StrictStyle };
 
 const defaultResponder: Responder = () => ({ kind: 'text', text: 'Fake reply.' });
 
-export async function startFakeOpenAi(): Promise<FakeOpenAi> {
+export type FakeOpenAiOptions = {
+  /**
+   * Keep only the newest requests in `requests` (and so in the prefix-cache imitation): for a bench's thousands of
+   * requests, where only the cached-token count of a reply depends on the older ones.
+   */
+  keepRequests?: number;
+};
+
+export async function startFakeOpenAi(options: FakeOpenAiOptions = {}): Promise<FakeOpenAi> {
   const requests: RecordedRequest[] = [];
   let queue: Reply[] = [];
   let responder = defaultResponder;
@@ -115,6 +123,7 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
 
     const record = recordRequest(incoming, response, path, body);
     requests.push(record);
+    if (options.keepRequests !== undefined && requests.length > options.keepRequests + 1) requests.splice(0, requests.length - options.keepRequests - 1);
     if (strictMode !== undefined) {
       const known = strictMode.known;
       record.refusedFields = Object.keys(body).filter((field) => !known.includes(field));
@@ -229,12 +238,12 @@ type UsageNumbers = { promptTokens: number; completionTokens: number; cachedToke
 // Imitates a provider's prefix cache: the part of the prompt shared with an earlier request to the same model and
 // cache key counts as cached, so tests can see the shared prefix of a turn's phases pay off.
 function usageFor(record: RecordedRequest, previous: RecordedRequest[], chosen: TextReply): UsageNumbers {
-  const prompt = JSON.stringify(record.messages);
+  const prompt = promptTextOf(record);
   const promptTokens = chosen.usage?.promptTokens ?? estimateTokens(prompt) + 3 * record.messages.length;
   let sharedCharacters = 0;
   for (const earlier of previous) {
     if (earlier.model !== record.model || earlier.body.prompt_cache_key !== record.body.prompt_cache_key) continue;
-    sharedCharacters = Math.max(sharedCharacters, commonPrefixLength(prompt, JSON.stringify(earlier.messages)));
+    sharedCharacters = Math.max(sharedCharacters, commonPrefixLength(prompt, promptTextOf(earlier)));
   }
   return {
     promptTokens,
@@ -243,12 +252,29 @@ function usageFor(record: RecordedRequest, previous: RecordedRequest[], chosen: 
   };
 }
 
+/** Each request's messages as one string, made once: every later request compares its prompt with it. */
+const promptTexts = new WeakMap<RecordedRequest, string>();
+
+function promptTextOf(record: RecordedRequest): string {
+  let text = promptTexts.get(record);
+  if (text === undefined) {
+    text = JSON.stringify(record.messages);
+    promptTexts.set(record, text);
+  }
+  return text;
+}
+
 function commonPrefixLength(first: string, second: string): number {
   const limit = Math.min(first.length, second.length);
   let index = 0;
+  // Block by block first (a native comparison), then character by character inside the block that differs: prompts
+  // share thousands of characters (the persona), and a bench compares each with dozens of earlier ones.
+  while (index + PREFIX_BLOCK <= limit && first.slice(index, index + PREFIX_BLOCK) === second.slice(index, index + PREFIX_BLOCK)) index += PREFIX_BLOCK;
   while (index < limit && first.charCodeAt(index) === second.charCodeAt(index)) index += 1;
   return index;
 }
+
+const PREFIX_BLOCK = 256;
 
 function usageBody(usage: UsageNumbers) {
   return {

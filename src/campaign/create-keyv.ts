@@ -91,6 +91,14 @@ async function openSqlite(url: string): Promise<OpenedAdapter> {
   if (!inMemory) await mkdir(dirname(path), { recursive: true });
   // The adapter strips `sqlite://` and hands the rest to sqlite3; an absolute path keeps cwd changes harmless.
   const adapter = new KeyvSqlite(`sqlite://${path}`);
+  // Write-ahead logging with `synchronous = NORMAL`: a commit appends to the log without the fsyncs of the default
+  // rollback journal. Every action is written before its player is told it was taken, so under a burst of clicks
+  // those writes (one connection, one at a time) bounded how soon each click was answered: ~1 s for 100 at once here.
+  // A crash of the process loses nothing committed; only a power cut can lose the last commits before a checkpoint.
+  if (!inMemory) {
+    await adapter.query('PRAGMA journal_mode = WAL');
+    await adapter.query('PRAGMA synchronous = NORMAL');
+  }
   return {
     adapter,
     // The adapter closes the database once its (lazy) connection has opened; a failed open has nothing to close.

@@ -4,7 +4,7 @@ import type { Logger } from '../logger.ts';
 import { buildRetiredOptionRows } from './render/disable-buttons.ts';
 import type { ScheduledMessage } from './render/channel-write-scheduler.ts';
 import { createMessagePort, type MessagePayload, type RenderChannel } from './render/discord-message-port.ts';
-import { GLOBAL_GATE_SHARE, MESSAGE_CONTENT_LIMIT, MESSAGE_SPLIT_SIZE } from '../constants.ts';
+import { GLOBAL_GATE_SHARE, GLOBAL_GATE_WINDOW_MS, MESSAGE_CONTENT_LIMIT, MESSAGE_SPLIT_SIZE } from '../constants.ts';
 import { buildOptionRow } from './render/option-buttons.ts';
 import { splitText } from './render/split-text.ts';
 import { createGlobalWriteGate } from './render/global-write-gate.ts';
@@ -56,7 +56,7 @@ export function createDiscordPresenters(input: {
   const { client, logger } = input;
   /** Schedulers of turns streaming through an interaction's webhook, until they are idle (drained at shutdown). */
   const laneSchedulers = new Set<ChannelWriteScheduler>();
-  const gate = createGlobalWriteGate({ perSecond: Math.floor(input.globalRequestsPerSecond * GLOBAL_GATE_SHARE) });
+  const gate = createGlobalWriteGate({ perSecond: Math.floor(input.globalRequestsPerSecond * GLOBAL_GATE_SHARE), windowMs: GLOBAL_GATE_WINDOW_MS });
   const schedulers = createSchedulerRegistry({ logger, editIntervalMs: input.editIntervalMs, gate });
   const usedChannels = new Set<string>();
   /** Each channel's round status line while its round waits. */

@@ -32,6 +32,14 @@ describe('global write gate', () => {
     expect(order).toEqual(['fills 1', 'fills 2', 'first words', 'edit', 'old buttons']);
   });
 
+  it('spreads its requests over a longer window when asked, a margin for requests that reach Discord late', async () => {
+    const gate = createGlobalWriteGate({ perSecond: 2, windowMs: 1250 });
+    const granted: number[] = [];
+    for (let index = 0; index < 5; index += 1) void gate.acquire('partial').then(() => granted.push(Date.now()));
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(granted).toEqual([0, 0, 1250, 1250, 2500]);
+  });
+
   it('gives up on a request that cannot go soon enough, such as a typing indicator', async () => {
     const gate = createGlobalWriteGate({ perSecond: 1 });
     await gate.acquire('urgent');
@@ -50,6 +58,22 @@ describe('global write gate shares', () => {
   });
   afterEach(() => {
     vi.useRealTimers();
+  });
+
+  it('keeps a fifth of each second from streaming edits, so the first words of a turn go at once in a busy second', async () => {
+    const gate = createGlobalWriteGate({ perSecond: 10 });
+    const granted: string[] = [];
+    for (let index = 0; index < 10; index += 1) void gate.acquire('partial').then(() => granted.push(`edit ${index}`));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(granted).toHaveLength(8);
+    void gate.acquire('urgent').then(() => granted.push('first words'));
+    void gate.acquire('urgent').then(() => granted.push('final'));
+    void gate.acquire('urgent').then(() => granted.push('late final'));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(granted.slice(8)).toEqual(['first words', 'final']);
+    // The next second: the final that found the second full goes first, then the edits that waited.
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(granted.slice(10)).toEqual(['late final', 'edit 8', 'edit 9']);
   });
 
   it('lets courtesies fill only half of a second, so the text asked for right after them goes at once', async () => {

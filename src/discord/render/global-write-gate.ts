@@ -1,7 +1,10 @@
 // Discord limits a bot to about 50 requests per second in all (discord.js enforces it locally, first come first
 // served). When many channels stream at once that limit, not the channel buckets, decides when players see text,
 // so the gate hands out the process's requests by importance: the first words and final texts of turns first,
-// streaming edits next, courtesies (typing, disabling old buttons) last.
+// streaming edits next, courtesies (typing, disabling old buttons) last. Order alone is not enough: a second already
+// full of streaming edits makes the next turn's first words wait for the oldest of them to age out. So streaming
+// edits and courtesies may fill only part of a second (URGENT_SHARE stays free for first words and finals), and
+// courtesies only half of it.
 
 export type GatePriority = 'urgent' | 'partial' | 'background';
 
@@ -23,26 +26,38 @@ export type GlobalWriteGate = {
 
 type Waiter = { priority: GatePriority; grant: (granted: boolean) => void; settled: boolean };
 
-const WINDOW_MS = 1000;
 /** Typing indicators and old-button edits ask just before text does (a turn's first words follow its typing). */
 const BACKGROUND_SHARE = 0.5;
+/**
+ * Kept from streaming edits for first words and finals: at 45 requests/s, 9. A streaming edit that waits is merged
+ * into the next one (the channel scheduler keeps only the newest text), so players lose a step of the stream, not text.
+ */
+const URGENT_SHARE = 0.2;
 const order: GatePriority[] = ['urgent', 'partial', 'background'];
 
-export function createGlobalWriteGate(options: { perSecond: number; now?: () => number }): GlobalWriteGate {
+/**
+ * `perSecond` requests start in any `windowMs` (default 1000). A longer window than Discord's second is a margin for
+ * the time between a grant and the request's arrival at Discord (see GLOBAL_GATE_WINDOW_MS).
+ */
+export function createGlobalWriteGate(options: { perSecond: number; windowMs?: number; now?: () => number }): GlobalWriteGate {
   const now = options.now ?? Date.now;
+  const windowMs = options.windowMs ?? 1000;
   const starts: number[] = [];
   // Courtesies may fill only part of a second: the rest stays free for the text that follows them within it.
   const backgroundShare = Math.max(1, Math.floor(options.perSecond * BACKGROUND_SHARE));
+  const streamingShare = Math.max(1, options.perSecond - Math.floor(options.perSecond * URGENT_SHARE));
+  const limitOf: Record<GatePriority, number> = { urgent: options.perSecond, partial: streamingShare, background: backgroundShare };
   const queues: Record<GatePriority, Waiter[]> = { urgent: [], partial: [], background: [] };
   let timer: ReturnType<typeof setTimeout> | undefined;
 
   function forgetOld(at: number): void {
-    while (starts.length > 0 && (starts[0] ?? at) <= at - WINDOW_MS) starts.shift();
+    while (starts.length > 0 && (starts[0] ?? at) <= at - windowMs) starts.shift();
   }
 
-  function nextWaiter(backgroundAllowed: boolean): Waiter | undefined {
+  /** The most important waiter whose share of the second has room for `started` requests. */
+  function nextWaiter(started: number): Waiter | undefined {
     for (const priority of order) {
-      if (priority === 'background' && !backgroundAllowed) return undefined;
+      if (started >= limitOf[priority]) return undefined;
       const queue = queues[priority];
       while (queue.length > 0 && queue[0]?.settled) queue.shift();
       if (queue.length > 0) return queue.shift();
@@ -66,20 +81,19 @@ export function createGlobalWriteGate(options: { perSecond: number; now?: () => 
     const at = now();
     forgetOld(at);
     while (starts.length < options.perSecond) {
-      const waiter = nextWaiter(starts.length < backgroundShare);
+      const waiter = nextWaiter(starts.length);
       if (waiter === undefined) break;
       waiter.settled = true;
       starts.push(at);
       waiter.grant(true);
     }
-    if (hasWaiters()) timer = setTimeout(serve, Math.max(1, (starts[0] ?? at) + WINDOW_MS - at));
+    if (hasWaiters()) timer = setTimeout(serve, Math.max(1, (starts[0] ?? at) + windowMs - at));
   }
 
   function request(priority: GatePriority, requestOptions: { maxWaitMs?: number } = {}): GateTicket {
     const at = now();
     forgetOld(at);
-    const limit = priority === 'background' ? backgroundShare : options.perSecond;
-    if (starts.length < limit && !hasWaitersAtOrAbove(priority)) {
+    if (starts.length < limitOf[priority] && !hasWaitersAtOrAbove(priority)) {
       starts.push(at);
       return { granted: Promise.resolve(true), raise: () => undefined };
     }
@@ -93,7 +107,7 @@ export function createGlobalWriteGate(options: { perSecond: number; now?: () => 
         resolve(false);
       }, requestOptions.maxWaitMs).unref();
     }
-    timer ??= setTimeout(serve, Math.max(1, (starts[0] ?? at) + WINDOW_MS - at));
+    timer ??= setTimeout(serve, Math.max(1, (starts[0] ?? at) + windowMs - at));
     return {
       granted: promise,
       raise(higher) {

@@ -40,6 +40,16 @@ describe('global write gate', () => {
     expect(granted).toEqual([0, 0, 1250, 1250, 2500]);
   });
 
+  it("serves a turn's first words before other turns' final texts: players see nothing of a turn until it lands", async () => {
+    const gate = createGlobalWriteGate({ perSecond: 1 });
+    const order: string[] = [];
+    await gate.acquire('urgent');
+    void gate.acquire('urgent').then(() => order.push('final of a turn shown so far'));
+    void gate.acquire('first').then(() => order.push('first words of another turn'));
+    await vi.advanceTimersByTimeAsync(2500);
+    expect(order).toEqual(['first words of another turn', 'final of a turn shown so far']);
+  });
+
   it('gives up on a request that cannot go soon enough, such as a typing indicator', async () => {
     const gate = createGlobalWriteGate({ perSecond: 1 });
     await gate.acquire('urgent');

@@ -98,7 +98,7 @@ type Decision = { go: MessageState } | { waitUntil: number } | null;
 const urgencyRank: Record<WriteUrgency, number> = { background: 0, settled: 1, partial: 2, final: 3 };
 /** A channel counts as streaming until this many edit intervals after the last streamed text. */
 const QUIET_AFTER_PARTIAL_FACTOR = 1.5;
-const gateRank: Record<GatePriority, number> = { background: 0, partial: 1, urgent: 2 };
+const gateRank: Record<GatePriority, number> = { background: 0, partial: 1, urgent: 2, first: 3 };
 
 export function createChannelWriteScheduler(options: ChannelWriteSchedulerOptions): ChannelWriteScheduler {
   const logger = options.logger;
@@ -138,7 +138,8 @@ export function createChannelWriteScheduler(options: ChannelWriteSchedulerOption
 
   function gatePriority(state: MessageState): GatePriority {
     const urgency = state.pending?.urgency ?? 'background';
-    if (state.id === undefined || urgency === 'final') return 'urgent';
+    if (state.id === undefined) return 'first';
+    if (urgency === 'final') return 'urgent';
     return urgency === 'settled' ? 'partial' : urgency;
   }
 

@@ -1,12 +1,17 @@
 // Discord limits a bot to about 50 requests per second in all (discord.js enforces it locally, first come first
 // served). When many channels stream at once that limit, not the channel buckets, decides when players see text,
-// so the gate hands out the process's requests by importance: the first words and final texts of turns first,
-// streaming edits next, courtesies (typing, disabling old buttons) last. Order alone is not enough: a second already
+// so the gate hands out the process's requests by importance: the first words of turns first (a create: until it
+// lands players see nothing), then final texts (already visible, only completed), streaming edits next, courtesies
+// (typing, disabling old buttons) last. Order alone is not enough: a second already
 // full of streaming edits makes the next turn's first words wait for the oldest of them to age out. So streaming
 // edits and courtesies may fill only part of a second (URGENT_SHARE stays free for first words and finals), and
 // courtesies only half of it.
 
-export type GatePriority = 'urgent' | 'partial' | 'background';
+/**
+ * `first`: a message's creation (until it lands players see nothing of it: a turn's first words); `urgent`: a final
+ * text; `partial`: a streaming edit; `background`: a courtesy (typing, disabling old buttons).
+ */
+export type GatePriority = 'first' | 'urgent' | 'partial' | 'background';
 
 export type GateTicket = {
   /** True when the request may start; false when it gave up waiting (see `maxWaitMs`). */
@@ -33,7 +38,7 @@ const BACKGROUND_SHARE = 0.5;
  * into the next one (the channel scheduler keeps only the newest text), so players lose a step of the stream, not text.
  */
 const URGENT_SHARE = 0.2;
-const order: GatePriority[] = ['urgent', 'partial', 'background'];
+const order: GatePriority[] = ['first', 'urgent', 'partial', 'background'];
 
 /**
  * `perSecond` requests start in any `windowMs` (default 1000). A longer window than Discord's second is a margin for
@@ -46,8 +51,8 @@ export function createGlobalWriteGate(options: { perSecond: number; windowMs?: n
   // Courtesies may fill only part of a second: the rest stays free for the text that follows them within it.
   const backgroundShare = Math.max(1, Math.floor(options.perSecond * BACKGROUND_SHARE));
   const streamingShare = Math.max(1, options.perSecond - Math.floor(options.perSecond * URGENT_SHARE));
-  const limitOf: Record<GatePriority, number> = { urgent: options.perSecond, partial: streamingShare, background: backgroundShare };
-  const queues: Record<GatePriority, Waiter[]> = { urgent: [], partial: [], background: [] };
+  const limitOf: Record<GatePriority, number> = { first: options.perSecond, urgent: options.perSecond, partial: streamingShare, background: backgroundShare };
+  const queues: Record<GatePriority, Waiter[]> = { first: [], urgent: [], partial: [], background: [] };
   let timer: ReturnType<typeof setTimeout> | undefined;
 
   function forgetOld(at: number): void {

@@ -66,9 +66,9 @@ import type {
 // Who writes. Every change of the channel's records (campaign, scene, turns, waiting actions, option sets, log, dice
 // rolls, character sheets, lorebook) is a task on this table's one queue (`serialise`), run one after another in
 // arrival order: player actions, rolls and sheets, the start and the delivery of a turn, its scene metadata, summary
-// folds, every GM command (the lorebook's included), recovery. A task reads what it needs (the small records through
-// the table's write-through cache, table-records.ts) and writes it back before the next task starts; no record is
-// held across a model call. The one write outside the queue is a turn's message ids as its messages appear: chained
+// folds, every GM command (the lorebook's included), recovery. A task reads what it needs (through the table's
+// write-through caches: table-records.ts for the campaign, waiting actions and scene, table-store.ts for the rest) and
+// writes it back before the next task starts; no record is held across a model call. The one write outside the queue is a turn's message ids as its messages appear: chained
 // after the turn's own record, and awaited by every later write of that record. Nothing else in the bot writes a
 // channel's records.
 //

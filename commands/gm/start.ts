@@ -1,9 +1,9 @@
 import { ApplicationCommandOptionType } from 'discord.js';
 import { requireBotPermissions } from '../../src/discord/bot-permissions.ts';
 import { optionsJson, readOptions } from '../../src/discord/command-options.ts';
-import { offerLane } from '../../src/discord/render/interaction-lanes.ts';
+import { followUpPublicly, offerLane } from '../../src/discord/render/interaction-lanes.ts';
 import { UserFacingError } from '../../src/errors.ts';
-import { announce, deferPrivately, refuseWithoutCampaign, tableOf, type GmSubcommand } from './subcommand.ts';
+import { deferPrivately, refuseWithoutCampaign, tableOf, type GmSubcommand } from './subcommand.ts';
 
 const DEFAULT_PREMISE = 'A band of adventurers meets in a crowded tavern at the edge of a wild, half-mapped frontier.';
 const DEFAULT_TONE = 'heroic fantasy, with wonder, danger and a little humour';
@@ -48,8 +48,7 @@ export const start: GmSubcommand = {
         `**Tone:** ${tone}`,
         '-# Write in this channel to act, or use `/act`. Lines starting with `((` or `//` are out of character.',
       ].join('\n');
-      if (services.lanes === undefined) await announce(interaction, announcement);
-      else await services.lanes.followUp(interaction, announcement);
+      await followUpPublicly(services.lanes, interaction, announcement);
       lane?.acknowledge();
     } catch (error) {
       // Never acknowledged, a lane already taken lets the opening go by the channel (a follow-up before the GM's

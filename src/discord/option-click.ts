@@ -6,7 +6,7 @@ import { CHOICE_PASSED, HELD_ACTION_NOTE, refusalFor } from './describe-submit.t
 import { plainText } from './plain-text.ts';
 import { playerName } from './player-name.ts';
 import { buildRetiredOptionRows } from './render/disable-buttons.ts';
-import { offerLane, type InteractionLanes } from './render/interaction-lanes.ts';
+import { followUpPublicly, offerLane, type InteractionLanes } from './render/interaction-lanes.ts';
 
 /**
  * A click on an option button becomes the clicker's action, with the option's full text. The buttons carry only a
@@ -46,8 +46,7 @@ export async function handleOptionClick(interaction: ButtonInteraction, services
   // callbacks cost nothing from the channel's write budget nor from the global limit, so the new turn's text keeps it.
   const options = optionsOf(interaction, decoded.turnId);
   await interaction.update({ components: buildRetiredOptionRows(decoded.turnId, options, decoded.index) });
-  if (services.lanes === undefined) await interaction.followUp({ content: line });
-  else await services.lanes.followUp(interaction, line);
+  await followUpPublicly(services.lanes, interaction, line);
   // After the choice's line: the turn's first message comes below it.
   lane?.acknowledge();
 }

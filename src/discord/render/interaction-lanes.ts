@@ -1,10 +1,9 @@
 import { Routes, type REST } from 'discord.js';
 
 // Interactions that may carry the turn they start: a click on an option, an /act, or the /gm start that opens a
-// campaign, whose token lets the bot write
-// through the interaction's webhook (follow-ups, and edits of them). Discord does not count those routes against the
-// bot's global 50 requests per second, and they have a bucket of their own per token, so a turn streamed there does
-// not wait behind every other table's writes, nor spend its channel's budget.
+// campaign, whose token lets the bot write through the interaction's webhook (follow-ups, and edits of them). Discord
+// does not count those routes against the bot's global 50 requests per second, and they have a bucket of their own
+// per token, so a turn streamed there does not wait behind every other table's writes, nor spend its channel's budget.
 //
 // Rules. The handler of an interaction offers its lane, keyed by the interaction's id (which is also the id of the
 // action it submits, or the request id the opening turn carries), before it hands the interaction to the table, and
@@ -87,4 +86,17 @@ export function offerLane(
   });
   lanes.offer(interaction.id, { applicationId: interaction.applicationId, token: interaction.token, createdAt: Date.now(), acknowledged });
   return { acknowledge, withdraw: () => lanes.withdraw(interaction.id) };
+}
+
+/**
+ * A public follow-up that the turn's first words come below: through the lanes' webhook client when there are lanes
+ * (outside discord.js's global throttle), else through discord.js.
+ */
+export async function followUpPublicly(
+  lanes: InteractionLanes | undefined,
+  interaction: { applicationId: string; token: string; followUp(options: { content: string }): Promise<unknown> },
+  content: string,
+): Promise<void> {
+  if (lanes === undefined) await interaction.followUp({ content });
+  else await lanes.followUp(interaction, content);
 }

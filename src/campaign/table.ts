@@ -68,9 +68,9 @@ import type {
 // arrival order: player actions, rolls and sheets, the start and the delivery of a turn, its scene metadata, summary
 // folds, every GM command (the lorebook's included), recovery. A task reads what it needs (through the table's
 // write-through caches: table-records.ts for the campaign, waiting actions and scene, table-store.ts for the rest) and
-// writes it back before the next task starts; no record is held across a model call. The one write outside the queue is a turn's message ids as its messages appear: chained
-// after the turn's own record, and awaited by every later write of that record. Nothing else in the bot writes a
-// channel's records.
+// writes it back before the next task starts; no record is held across a model call. The one write outside the queue
+// is a turn's message ids as its messages appear: chained after the turn's own record, and awaited by every later
+// write of that record. Nothing else in the bot writes a channel's records.
 //
 // Turns. At most one turn (or GM narration) is in the works at a time: `work`. A turn is begun by a queue task that
 // reads the state, snapshots it, starts the model and records the turn (all before the next task); the model then

@@ -2,10 +2,9 @@
 // served). When many channels stream at once that limit, not the channel buckets, decides when players see text,
 // so the gate hands out the process's requests by importance: the first words of turns first (a create: until it
 // lands players see nothing), then final texts (already visible, only completed), streaming edits next, courtesies
-// (typing, disabling old buttons) last. Order alone is not enough: a second already
-// full of streaming edits makes the next turn's first words wait for the oldest of them to age out. So streaming
-// edits and courtesies may fill only part of a second (URGENT_SHARE stays free for first words and finals), and
-// courtesies only half of it.
+// (typing, disabling old buttons) last. Order alone is not enough: a window already full of streaming edits makes
+// the next turn's first words wait for the oldest of them to age out. So streaming edits and courtesies may fill only
+// part of the window (URGENT_SHARE stays free for first words and finals), and courtesies only half of it.
 
 /**
  * `first`: a message's creation (until it lands players see nothing of it: a turn's first words); `urgent`: a final
@@ -59,7 +58,7 @@ export function createGlobalWriteGate(options: { perSecond: number; windowMs?: n
     while (starts.length > 0 && (starts[0] ?? at) <= at - windowMs) starts.shift();
   }
 
-  /** The most important waiter whose share of the second has room for `started` requests. */
+  /** The most important waiter whose share of the window has room for `started` requests. */
   function nextWaiter(started: number): Waiter | undefined {
     for (const priority of order) {
       if (started >= limitOf[priority]) return undefined;

@@ -86,6 +86,21 @@ describe('global write gate shares', () => {
     expect(granted.slice(10)).toEqual(['late final', 'edit 8', 'edit 9']);
   });
 
+  it('serves a courtesy raised to first words at once when the second has room for them, not when the oldest request ages out', async () => {
+    const gate = createGlobalWriteGate({ perSecond: 4 });
+    await gate.acquire('background');
+    await gate.acquire('background');
+    // Courtesies are at their half of the second: this one waits, and the channel's next write (a turn's first words) waits behind it.
+    const ticket = gate.request('background');
+    let grantedAt: number | undefined;
+    void ticket.granted.then(() => (grantedAt = Date.now()));
+    await vi.advanceTimersByTimeAsync(300);
+    expect(grantedAt).toBeUndefined();
+    ticket.raise('first');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(grantedAt).toBe(300);
+  });
+
   it('lets courtesies fill only half of a second, so the text asked for right after them goes at once', async () => {
     const gate = createGlobalWriteGate({ perSecond: 4 });
     const typing = [gate.acquire('background'), gate.acquire('background'), gate.acquire('background', { maxWaitMs: 250 })];

@@ -78,7 +78,9 @@ import type {
 // table's `work`. GM commands that take a turn away (end, stop, start) clear `work` and abort the model, so a turn
 // they stopped can never write afterwards: not its delivery, not its messages, not its metadata (which is applied
 // only while its turn is the campaign's last delivered one), not a summary fold (applied only if the summary is still
-// the one it was planned from).
+// the one it was planned from). A turn does not wait for the previous turn's scene metadata (a call of seconds, while
+// a player may answer as soon as the buttons appear): it begins from the scene as stored, and when that metadata lands
+// it is written into the snapshot of the turn that followed, so an undo of that turn restores the scene exactly.
 //
 // What each command does while a turn runs:
 // - end: the campaign ends first; the turn is aborted with a visible mark; waiting actions are dropped (the command
@@ -119,8 +121,6 @@ import type {
 // spent or its player is past the per-minute rate. A turn is not begun on a spent budget: its actions stay waiting
 // and the ledger wakes the table at the reset or when a GM changes the table's budget. A turn's usage is counted once.
 
-/** How long a new turn waits for the previous turn's scene metadata before it starts without it. */
-const PREVIOUS_METADATA_WAIT_MS = 2000;
 /** How long a turn players have read keeps trying to reach an unreachable store before it counts as failed. */
 const DELIVERY_RETRY_MS = 5 * 60 * 1000;
 /** A fold that keeps meeting a changed table gives up until the next turn. */
@@ -320,8 +320,8 @@ export function createTable(dependencies: TableDependencies) {
       await postNarration(narration);
       return 'ran';
     }
-    // The previous turn's scene feeds this one; a slow metadata call must not hold the table for long.
-    await Promise.race([metadataSettled, sleep(PREVIOUS_METADATA_WAIT_MS)]);
+    // Not after the previous turn's scene metadata: a player who answers as the buttons appear gets the DM's first
+    // words at once (the metadata call takes seconds); that scene joins this turn's snapshot when it lands.
     const begun = await serialise(beginTurn);
     return begun === null ? 'idle' : await begun.played;
   }
@@ -527,7 +527,7 @@ export function createTable(dependencies: TableDependencies) {
           turnLogger.info({ timings: result.timings, messages: messageIds.length }, 'turn delivered');
         }
         metadataPending += 1;
-        metadataSettled = result.metadata
+        const applied = result.metadata
           .then((metadata) => serialise(() => applyMetadata(delivered, metadata)))
           .catch((error: unknown) => turnLogger.warn({ err: error }, 'could not store the scene metadata'))
           .then(() => {
@@ -538,6 +538,8 @@ export function createTable(dependencies: TableDependencies) {
           .finally(() => {
             metadataPending -= 1;
           });
+        // Every turn's, not only the last one's: the next turn does not wait for this one's, so they may overlap.
+        metadataSettled = Promise.all([metadataSettled, applied]);
         return 'ran';
       } catch (error) {
         // The phases that ran were paid for, whatever ended the turn: the budgets count them (not as a turn).
@@ -809,18 +811,42 @@ export function createTable(dependencies: TableDependencies) {
     return (await presenter.finish()).messageIds;
   }
 
-  /** Queue task: the scene after a turn, unless a later turn, an undo or a reroll has made another turn the last. */
+  /**
+   * Queue task: the scene after a turn, unless a later turn, an undo or a reroll has made another turn the last. The
+   * turn that followed `delivered` may have begun before this scene (turns do not wait for it): it started from the
+   * scene before, and its snapshot takes this one, so that undoing it restores the scene the players had after
+   * `delivered`. Its prompt keeps what it began with.
+   */
   async function applyMetadata(delivered: StoredTurn, metadata: SceneMetadata | null): Promise<void> {
     if (metadata === null) return;
     const [campaign, turns, stored] = await Promise.all([records.campaign(), store.getRecentTurns(channelId), records.scene()]);
     if (campaign === undefined || campaign.campaignId !== delivered.campaignId) return;
-    if (deliveredTurns(campaign, turns).at(-1)?.turnId !== delivered.turnId) return;
     const edits = stored?.gmEdits ?? null;
     const editedSince = edits !== null && edits.at > delivered.startedAt;
-    await records.saveScene({
-      metadata: editedSince ? applySceneEdits(metadata, edits.fields) : metadata,
-      gmEdits: editedSince ? edits : null,
-    });
+    const scene = editedSince ? applySceneEdits(metadata, edits.fields) : metadata;
+    const follows = (turn: StoredTurn | undefined) => turn?.before !== undefined && turn.before.previousOptionsTurnId === delivered.turnId;
+    const last = deliveredTurns(campaign, turns).at(-1);
+    if (last?.turnId === delivered.turnId) {
+      await records.saveScene({ metadata: scene, gmEdits: editedSince ? edits : null });
+      if (work !== null && follows(work.turn)) takeSceneIntoSnapshot(work, scene);
+    } else if (last !== undefined && follows(last) && last.before !== undefined) {
+      // The next turn was delivered first; its own metadata decides the scene.
+      await store.saveTurns(channelId, [{ ...last, before: { ...last.before, scene } }]);
+    }
+  }
+
+  /** The turn in the works began before the scene it follows was known: its record (and a retried delivery's) gets it. */
+  function takeSceneIntoSnapshot(current: Work, scene: SceneMetadata): void {
+    for (const turn of [current.turn, current.completed]) {
+      if (turn?.before !== undefined) turn.before = { ...turn.before, scene };
+    }
+    // Written in the chain of the turn's own record writes (a message id written next carries it too). Once a delivery
+    // has begun, its record is the one to write, and the delivery (or its retry) writes it.
+    current.recording = current.recording
+      .then(async () => {
+        if (work === current && current.completed === null) await store.saveTurns(channelId, [snapshotOf(current.turn)]);
+      })
+      .catch((error: unknown) => logger.warn({ err: error, turnId: current.turn.turnId }, "could not record the scene a turn began from"));
   }
 
   async function recordUsage(delivered: StoredTurn, result: TurnResult, turnLogger: Logger): Promise<void> {
@@ -1465,7 +1491,7 @@ export function createTable(dependencies: TableDependencies) {
 
   /** Resolves when no turn runs, nothing is queued and the last metadata and fold have been applied. */
   async function idle(): Promise<void> {
-    while (loop !== null || folding !== null) {
+    while (loop !== null || folding !== null || metadataPending > 0) {
       await Promise.all([loop, folding, metadataSettled, queue]);
       await metadataSettled;
     }

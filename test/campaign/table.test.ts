@@ -231,6 +231,58 @@ describe('the table', () => {
     hold.open();
   });
 
+  it("answers a player who acts while the last turn's scene is still being written at once; that scene joins the new turn's snapshot", async () => {
+    const { factory, turns } = recordingPresenters();
+    const table = await openedTable(startTables(factory));
+    const harbour = { ...SAMPLE_METADATA, scene_elements: { ...SAMPLE_METADATA.scene_elements, current_location: 'The harbour at dusk' } };
+    const metadataHeld = createGate();
+    fake.respondWith(dmResponder({ metadata: reply.json(harbour, { hold: { until: metadataHeld.until } }) }));
+    await table.submit(action('Alice', 'I row to the harbour'));
+    await waitUntil(() => turns[1]?.finished === true);
+    const narrativeHeld = createGate();
+    fake.respondWith(dmResponder({ narrative: reply.text('Gulls wheel over the masts.', { hold: { until: narrativeHeld.until, afterChunks: 1 } }) }));
+
+    // Taken at once, or queued if Alice's turn is still being recorded: either way the next turn answers it.
+    expect(['started', 'queued']).toContain((await table.submit(action('Bob', 'I tie up the boat'))).status);
+    // Bob's turn is on its way with Alice's scene still held: it did not wait for it.
+    await waitUntil(() => narrativePrompts().length === 3);
+    expect(metadataHeld.opened).toBe(false);
+    metadataHeld.open();
+    await waitUntil(async () => (await store.getScene(CHANNEL))?.metadata.scene_elements.current_location === 'The harbour at dusk');
+    narrativeHeld.open();
+    await table.idle();
+
+    expect((await store.getScene(CHANNEL))?.metadata).toEqual(SAMPLE_METADATA);
+    const bobs = (await store.getRecentTurns(CHANNEL)).at(-1);
+    expect(bobs).toMatchObject({ status: 'complete', narrative: 'Gulls wheel over the masts.' });
+    expect(bobs?.before?.scene).toEqual(harbour);
+    // Undoing Bob's turn puts back the scene the table had after Alice's.
+    expect(await table.undo(1)).toMatchObject({ status: 'undone' });
+    expect((await store.getScene(CHANNEL))?.metadata).toEqual(harbour);
+  });
+
+  it("gives a scene that lands after the next turn was delivered to that turn's snapshot, and leaves the newer scene as it is", async () => {
+    const { factory, turns } = recordingPresenters();
+    const table = await openedTable(startTables(factory));
+    const harbour = { ...SAMPLE_METADATA, scene_elements: { ...SAMPLE_METADATA.scene_elements, current_location: 'The harbour at dusk' } };
+    const metadataHeld = createGate();
+    fake.respondWith(dmResponder({ metadata: reply.json(harbour, { hold: { until: metadataHeld.until } }) }));
+    await table.submit(action('Alice', 'I row to the harbour'));
+    await waitUntil(() => turns[1]?.finished === true);
+    fake.respondWith(dmResponder());
+    await table.submit(action('Bob', 'I tie up the boat'));
+    // Bob's turn delivered (the opening, Alice's, Bob's) while Alice's scene is still held.
+    await waitUntil(async () => (await store.getCampaign(CHANNEL))?.turnCount === 3);
+    expect(turns).toHaveLength(3);
+    metadataHeld.open();
+    await table.idle();
+
+    expect((await store.getScene(CHANNEL))?.metadata).toEqual(SAMPLE_METADATA);
+    expect((await store.getRecentTurns(CHANNEL)).at(-1)?.before?.scene).toEqual(harbour);
+    expect(await table.undo(1)).toMatchObject({ status: 'undone' });
+    expect((await store.getScene(CHANNEL))?.metadata).toEqual(harbour);
+  });
+
   it('on shutdown keeps a turn players have read whole as shown, without options, and the restart does not tell it again', async () => {
     const first = recordingPresenters();
     const tables = startTables(first.factory);

@@ -539,7 +539,7 @@ export function createTable(dependencies: TableDependencies) {
             metadataPending -= 1;
           });
         // Every turn's, not only the last one's: the next turn does not wait for this one's, so they may overlap.
-        metadataSettled = Promise.all([metadataSettled, applied]);
+        metadataSettled = Promise.all([metadataSettled, applied]).then(() => undefined);
         return 'ran';
       } catch (error) {
         // The phases that ran were paid for, whatever ended the turn: the budgets count them (not as a turn).
@@ -1489,7 +1489,7 @@ export function createTable(dependencies: TableDependencies) {
     }
   }
 
-  /** Resolves when no turn runs, nothing is queued and the last metadata and fold have been applied. */
+  /** Resolves when no turn runs, nothing is queued and every turn's metadata and the folds have been applied. */
   async function idle(): Promise<void> {
     while (loop !== null || folding !== null || metadataPending > 0) {
       await Promise.all([loop, folding, metadataSettled, queue]);

@@ -124,6 +124,19 @@ function narrativePrompts(): string[] {
   return fake.requests.filter((request) => phaseOf(request) === 'narrative').map((request) => request.messages[1]?.content ?? '');
 }
 
+const harbour = { ...SAMPLE_METADATA, scene_elements: { ...SAMPLE_METADATA.scene_elements, current_location: 'The harbour at dusk' } };
+
+/** Alice's turn has been shown with its buttons; its scene metadata (the harbour) is held until `metadataHeld` opens. */
+async function aliceShownWithHerSceneHeld() {
+  const { factory, turns } = recordingPresenters();
+  const table = await openedTable(startTables(factory));
+  const metadataHeld = createGate();
+  fake.respondWith(dmResponder({ metadata: reply.json(harbour, { hold: { until: metadataHeld.until } }) }));
+  await table.submit(action('Alice', 'I row to the harbour'));
+  await waitUntil(() => turns[1]?.finished === true);
+  return { table, turns, metadataHeld };
+}
+
 describe('the table', () => {
   it('answers actions that arrive during a turn together in the next turn, each by name', async () => {
     const { factory, turns } = recordingPresenters();
@@ -232,13 +245,7 @@ describe('the table', () => {
   });
 
   it("answers a player who acts while the last turn's scene is still being written at once; that scene joins the new turn's snapshot", async () => {
-    const { factory, turns } = recordingPresenters();
-    const table = await openedTable(startTables(factory));
-    const harbour = { ...SAMPLE_METADATA, scene_elements: { ...SAMPLE_METADATA.scene_elements, current_location: 'The harbour at dusk' } };
-    const metadataHeld = createGate();
-    fake.respondWith(dmResponder({ metadata: reply.json(harbour, { hold: { until: metadataHeld.until } }) }));
-    await table.submit(action('Alice', 'I row to the harbour'));
-    await waitUntil(() => turns[1]?.finished === true);
+    const { table, turns, metadataHeld } = await aliceShownWithHerSceneHeld();
     const narrativeHeld = createGate();
     fake.respondWith(dmResponder({ narrative: reply.text('Gulls wheel over the masts.', { hold: { until: narrativeHeld.until, afterChunks: 1 } }) }));
 
@@ -262,13 +269,7 @@ describe('the table', () => {
   });
 
   it("gives a scene that lands after the next turn was delivered to that turn's snapshot, and leaves the newer scene as it is", async () => {
-    const { factory, turns } = recordingPresenters();
-    const table = await openedTable(startTables(factory));
-    const harbour = { ...SAMPLE_METADATA, scene_elements: { ...SAMPLE_METADATA.scene_elements, current_location: 'The harbour at dusk' } };
-    const metadataHeld = createGate();
-    fake.respondWith(dmResponder({ metadata: reply.json(harbour, { hold: { until: metadataHeld.until } }) }));
-    await table.submit(action('Alice', 'I row to the harbour'));
-    await waitUntil(() => turns[1]?.finished === true);
+    const { table, turns, metadataHeld } = await aliceShownWithHerSceneHeld();
     fake.respondWith(dmResponder());
     await table.submit(action('Bob', 'I tie up the boat'));
     // Bob's turn delivered (the opening, Alice's, Bob's) while Alice's scene is still held.

@@ -824,12 +824,13 @@ export function createTable(dependencies: TableDependencies) {
     const edits = stored?.gmEdits ?? null;
     const editedSince = edits !== null && edits.at > delivered.startedAt;
     const scene = editedSince ? applySceneEdits(metadata, edits.fields) : metadata;
-    const follows = (turn: StoredTurn | undefined) => turn?.before !== undefined && turn.before.previousOptionsTurnId === delivered.turnId;
+    const follows = (turn: StoredTurn | undefined): turn is StoredTurn & { before: TurnSnapshot } =>
+      turn?.before !== undefined && turn.before.previousOptionsTurnId === delivered.turnId;
     const last = deliveredTurns(campaign, turns).at(-1);
     if (last?.turnId === delivered.turnId) {
       await records.saveScene({ metadata: scene, gmEdits: editedSince ? edits : null });
       if (work !== null && follows(work.turn)) takeSceneIntoSnapshot(work, scene);
-    } else if (last !== undefined && follows(last) && last.before !== undefined) {
+    } else if (follows(last)) {
       // The next turn was delivered first; its own metadata decides the scene.
       await store.saveTurns(channelId, [{ ...last, before: { ...last.before, scene } }]);
     }

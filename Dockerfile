@@ -1,12 +1,9 @@
 # syntax=docker/dockerfile:1
-# Same Node major as .nvmrc. The build stage compiles sqlite3 (a native module); the runtime stage
-# receives only the installed production dependencies and the sources: no compiler, no dev packages.
+# Same Node major as .nvmrc. Nothing native is compiled (SQLite is Node's own node:sqlite); the runtime stage
+# receives only the installed production dependencies and the sources: no dev packages.
 
 FROM node:24-bookworm-slim AS dependencies
 WORKDIR /app
-RUN apt-get update \
- && apt-get install -y --no-install-recommends python3 make g++ \
- && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 

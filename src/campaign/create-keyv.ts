@@ -1,9 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import KeyvRedis, { createClient, defaultReconnectStrategy } from '@keyv/redis';
-import { KeyvSqlite } from '@keyv/sqlite';
 import { Keyv } from 'keyv';
 import type { Logger } from '../logger.ts';
+import { SqliteKeyvAdapter } from './sqlite-keyv-adapter.ts';
 
 /** Long enough for a redis that is still starting beside us (compose, systemd); short enough to fail visibly. */
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -32,7 +32,7 @@ export type StoreConnection = {
 export async function createKeyv(options: { url: string; logger: Logger }): Promise<StoreConnection> {
   const { url, logger } = options;
   const description = describeStoreUrl(url);
-  const opened = url.startsWith('sqlite://') ? await openSqlite(url) : openRedis(url);
+  const opened = url.startsWith('sqlite://') ? await openSqlite(url, description) : openRedis(url);
 
   const keyv = new Keyv<unknown>({
     store: opened.adapter,
@@ -81,29 +81,22 @@ export async function createKeyv(options: { url: string; logger: Logger }): Prom
   return connection;
 }
 
-type OpenedAdapter = { adapter: KeyvSqlite | KeyvRedis<unknown>; close(): Promise<void> };
+type OpenedAdapter = { adapter: SqliteKeyvAdapter | KeyvRedis<unknown>; close(): Promise<void> };
 
-async function openSqlite(url: string): Promise<OpenedAdapter> {
+async function openSqlite(url: string, description: string): Promise<OpenedAdapter> {
   const location = url.slice('sqlite://'.length);
   const inMemory = location === ':memory:';
   const path = inMemory ? location : resolve(location);
-  // sqlite3 creates the file but not its folder, and the default (data/dm.sqlite) must work on a fresh checkout.
-  if (!inMemory) await mkdir(dirname(path), { recursive: true });
-  // The adapter strips `sqlite://` and hands the rest to sqlite3; an absolute path keeps cwd changes harmless.
-  const adapter = new KeyvSqlite(`sqlite://${path}`);
-  // Write-ahead logging with `synchronous = NORMAL`: a commit appends to the log without the fsyncs of the default
-  // rollback journal. Every action is written before its player is told it was taken, so under a burst of clicks
-  // those writes (one connection, one at a time) bounded how soon each click was answered: ~1 s for 100 at once here.
-  // A crash of the process loses nothing committed; only a power cut can lose the last commits before a checkpoint.
-  if (!inMemory) {
-    await adapter.query('PRAGMA journal_mode = WAL');
-    await adapter.query('PRAGMA synchronous = NORMAL');
+  try {
+    // SQLite creates the file but not its folder, and the default (data/dm.sqlite) must work on a fresh checkout.
+    if (!inMemory) await mkdir(dirname(path), { recursive: true });
+    // Opened at once (synchronously): a file that cannot be opened fails here, in the same words as a redis that
+    // does not answer.
+    const adapter = new SqliteKeyvAdapter(path);
+    return { adapter, close: () => adapter.disconnect() };
+  } catch (error) {
+    throw new Error(`cannot open the store at ${description}: ${describeReason(error)}`, { cause: error });
   }
-  return {
-    adapter,
-    // The adapter closes the database once its (lazy) connection has opened; a failed open has nothing to close.
-    close: () => adapter.disconnect().catch(() => undefined),
-  };
 }
 
 function openRedis(url: string): OpenedAdapter {

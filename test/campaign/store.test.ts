@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { DatabaseSync } from 'node:sqlite';
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -663,5 +664,42 @@ describe('sqlite store location', () => {
       await store.close();
     }
     expect(existsSync(join(folder, 'dm.sqlite'))).toBe(true);
+  });
+
+  it('reads a database written by @keyv/sqlite (same table, Keyv JSON values), expiry included, in write-ahead-log mode', async () => {
+    const path = join(temporaryFolder, 'written-before.sqlite');
+    const before = new DatabaseSync(path);
+    // The statement @keyv/sqlite runs when it opens a database.
+    before.exec('CREATE TABLE IF NOT EXISTS keyv(key VARCHAR(255) PRIMARY KEY, value TEXT )');
+    const insert = before.prepare('INSERT INTO keyv (key, value) VALUES (?, ?)');
+    insert.run(sceneKey('channel-kept'), JSON.stringify({ value: storedScene }));
+    insert.run(sceneKey('channel-expired'), JSON.stringify({ value: storedScene, expires: Date.now() - 1000 }));
+    before.close();
+
+    const store = await createCampaignStore({ url: `sqlite://${path}`, logger: collectingLogger().logger });
+    try {
+      expect(await store.getScene('channel-kept')).toEqual(storedScene);
+      expect(await store.getScene('channel-expired')).toBeUndefined();
+      await store.saveScene('channel-new', storedScene);
+    } finally {
+      await store.close();
+    }
+    const after = new DatabaseSync(path);
+    try {
+      const keys = after.prepare('SELECT key FROM keyv ORDER BY key').all().map((row) => row['key']);
+      // Keyv deleted the expired value when it was read.
+      expect(keys).toEqual([sceneKey('channel-kept'), sceneKey('channel-new')].sort());
+      expect(after.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
+    } finally {
+      after.close();
+    }
+  });
+
+  it('refuses a file it cannot open, naming the store', async () => {
+    // A folder where the database file should be.
+    const url = `sqlite://${temporaryFolder}`;
+    await expect(createCampaignStore({ url, logger: collectingLogger().logger })).rejects.toThrow(
+      `cannot open the store at ${url}: unable to open database file`,
+    );
   });
 });

@@ -9,6 +9,8 @@ import { DatabaseSync, type StatementSync } from 'node:sqlite';
 // queued behind one another and behind the busy event loop: a click's action took 70-260 ms to store. Here a write
 // and a read of a few kilobytes take ~25 µs together (write-ahead log, `synchronous = NORMAL`), less than one hop to
 // the thread pool, so the store no longer stands between a click and its turn; and there is no native module to build.
+// The price: the event loop waits for the disk when SQLite checkpoints its log into the file (every ~4 MB written,
+// inside the write that crosses it): up to ~11 ms here, over 5000 writes of 20 kB.
 //
 // The table is the one @keyv/sqlite creates (`keyv`, key and value columns, the key its primary key) and values are
 // Keyv's JSON text, so a database written by either reads the same in the other and in the sqlite3 shell. Expiry is

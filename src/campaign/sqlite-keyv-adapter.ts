@@ -1,4 +1,3 @@
-import EventEmitter from 'node:events';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 
 // Keyv's storage adapter for a SQLite file, on Node's built-in SQLite (`node:sqlite`), synchronous.
@@ -17,7 +16,7 @@ import { DatabaseSync, type StatementSync } from 'node:sqlite';
 // Keyv's: it keeps `expires` in the value and deletes an expired key when it reads it.
 
 const TABLE = 'keyv';
-/** As the asynchronous adapter declared the key column; SQLite does not enforce it. */
+/** As @keyv/sqlite declares the key column; SQLite does not enforce it. */
 const KEY_SIZE = 255;
 /**
  * How long a write waits for another connection's write to finish (the wait blocks the event loop). One process owns
@@ -26,7 +25,7 @@ const KEY_SIZE = 255;
  */
 const BUSY_TIMEOUT_MS = 250;
 
-export class SqliteKeyvAdapter extends EventEmitter {
+export class SqliteKeyvAdapter {
   /** Keyv sets this; keys are used exactly as given (create-keyv.ts), so it is never part of a key here. */
   namespace: string | undefined;
   private readonly database: DatabaseSync;
@@ -40,7 +39,6 @@ export class SqliteKeyvAdapter extends EventEmitter {
 
   /** `path`: a file path or `:memory:`. Throws when the file cannot be opened. */
   constructor(path: string) {
-    super();
     this.database = new DatabaseSync(path, { timeout: BUSY_TIMEOUT_MS });
     if (path !== ':memory:') {
       // Write-ahead logging with `synchronous = NORMAL`: a commit appends to the log without the fsyncs of the

@@ -3,6 +3,7 @@ import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Serv
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { estimateTokens, fieldsRefused, splitIntoChunks, type ErrorReply, type Reply, type ReplyTiming, type StrictStyle, type TextReply } from './fake-openai-replies.ts';
+import { PromptPrefixCache, promptTextOf } from './prompt-prefix-cache.ts';
 
 export { openAiChatFields, reply, type Reply, type StrictStyle } from './fake-openai-replies.ts';
 
@@ -97,6 +98,7 @@ export async function startFakeOpenAi(options: FakeOpenAiOptions = {}): Promise<
   let responder = defaultResponder;
   let strictMode: StrictMode | undefined;
   let sequence = 0;
+  const prefixCache = new PromptPrefixCache();
 
   const server = createServer((incoming, response) => {
     handle(incoming, response).catch((error: unknown) => {
@@ -123,7 +125,11 @@ export async function startFakeOpenAi(options: FakeOpenAiOptions = {}): Promise<
 
     const record = recordRequest(incoming, response, path, body);
     requests.push(record);
-    if (options.keepRequests !== undefined && requests.length > options.keepRequests + 1) requests.splice(0, requests.length - options.keepRequests - 1);
+    if (options.keepRequests !== undefined && requests.length > options.keepRequests + 1) {
+      for (const dropped of requests.splice(0, requests.length - options.keepRequests - 1)) prefixCache.remove(dropped);
+    }
+    const sharedCharacters = prefixCache.sharedCharacters(record);
+    prefixCache.add(record);
     if (strictMode !== undefined) {
       const known = strictMode.known;
       record.refusedFields = Object.keys(body).filter((field) => !known.includes(field));
@@ -132,7 +138,6 @@ export async function startFakeOpenAi(options: FakeOpenAiOptions = {}): Promise<
         return;
       }
     }
-    const previous = requests.slice(0, -1);
     const chosen = queue.shift() ?? (await responder(record));
     sequence += 1;
     const id = `chatcmpl-fake-${sequence}`;
@@ -146,7 +151,7 @@ export async function startFakeOpenAi(options: FakeOpenAiOptions = {}): Promise<
         incoming.socket.destroy();
         return;
       case 'text':
-        await sendText(record, response, id, chosen, usageFor(record, previous, chosen));
+        await sendText(record, response, id, chosen, usageFor(record, sharedCharacters, chosen));
         return;
       case 'cut':
       case 'stall':
@@ -176,6 +181,7 @@ export async function startFakeOpenAi(options: FakeOpenAiOptions = {}): Promise<
       responder = defaultResponder;
       strictMode = undefined;
       requests.length = 0;
+      prefixCache.clear();
     },
     async close() {
       // Stalled replies and keep-alive sockets would otherwise hold close() open forever.
@@ -235,46 +241,15 @@ async function readBody(incoming: IncomingMessage): Promise<string> {
 
 type UsageNumbers = { promptTokens: number; completionTokens: number; cachedTokens: number };
 
-// Imitates a provider's prefix cache: the part of the prompt shared with an earlier request to the same model and
-// cache key counts as cached, so tests can see the shared prefix of a turn's phases pay off.
-function usageFor(record: RecordedRequest, previous: RecordedRequest[], chosen: TextReply): UsageNumbers {
-  const prompt = promptTextOf(record);
-  const promptTokens = chosen.usage?.promptTokens ?? estimateTokens(prompt) + 3 * record.messages.length;
-  let sharedCharacters = 0;
-  for (const earlier of previous) {
-    if (earlier.model !== record.model || earlier.body.prompt_cache_key !== record.body.prompt_cache_key) continue;
-    sharedCharacters = Math.max(sharedCharacters, commonPrefixLength(prompt, promptTextOf(earlier)));
-  }
+/** `sharedCharacters`: the prompt's prefix shared with an earlier request (PromptPrefixCache), counted as cached. */
+function usageFor(record: RecordedRequest, sharedCharacters: number, chosen: TextReply): UsageNumbers {
+  const promptTokens = chosen.usage?.promptTokens ?? estimateTokens(promptTextOf(record)) + 3 * record.messages.length;
   return {
     promptTokens,
     completionTokens: chosen.usage?.completionTokens ?? estimateTokens(chosen.text),
     cachedTokens: chosen.usage?.cachedTokens ?? Math.min(promptTokens, Math.floor(sharedCharacters / 4)),
   };
 }
-
-/** Each request's messages as one string, made once: every later request compares its prompt with it. */
-const promptTexts = new WeakMap<RecordedRequest, string>();
-
-function promptTextOf(record: RecordedRequest): string {
-  let text = promptTexts.get(record);
-  if (text === undefined) {
-    text = JSON.stringify(record.messages);
-    promptTexts.set(record, text);
-  }
-  return text;
-}
-
-function commonPrefixLength(first: string, second: string): number {
-  const limit = Math.min(first.length, second.length);
-  let index = 0;
-  // Block by block first (a native comparison), then character by character inside the block that differs: prompts
-  // share thousands of characters (the persona), and a bench compares each with dozens of earlier ones.
-  while (index + PREFIX_BLOCK <= limit && first.slice(index, index + PREFIX_BLOCK) === second.slice(index, index + PREFIX_BLOCK)) index += PREFIX_BLOCK;
-  while (index < limit && first.charCodeAt(index) === second.charCodeAt(index)) index += 1;
-  return index;
-}
-
-const PREFIX_BLOCK = 256;
 
 function usageBody(usage: UsageNumbers) {
   return {

@@ -22,7 +22,7 @@ export const act: SlashCommand = {
       },
     ],
   },
-  async execute(interaction, { tables, lanes }) {
+  async execute(interaction, { tables, lanes, intake }) {
     const text = interaction.options.getString('action', true).trim();
     const name = playerName(interaction.user, interaction.inCachedGuild() ? interaction.member : null);
     if (text === '') {
@@ -38,6 +38,8 @@ export const act: SlashCommand = {
       text,
       source: 'command',
     });
+    // As a click's answer: after the input behind it (gateway-intake.ts), so its model call leaves first.
+    await intake?.afterInputTaken();
     const refusal = refusalFor(outcome);
     if (refusal !== null) {
       lane?.withdraw();

@@ -11,6 +11,7 @@ import type { Config } from './config.ts';
 import { createDiscordClient } from './discord/create-client.ts';
 import { budgetWaitNotice } from './discord/describe-spending.ts';
 import { createDiscordPresenters } from './discord/discord-presenters.ts';
+import { createGatewayIntake } from './discord/gateway-intake.ts';
 import { createInteractionLanes } from './discord/render/interaction-lanes.ts';
 import { createInteractionRouter } from './discord/interaction-router.ts';
 import { createMessageIntake } from './discord/message-intake.ts';
@@ -96,17 +97,19 @@ export async function startBot(config: Config, logger: Logger): Promise<RunningB
   const tables = createTables({ store, orchestrator, presenters, logger, streaming: config.streaming, summarise, spending, actionRate, recapAfterMs: config.recapAfterMs, metrics });
   metrics?.watchTables(() => tables.stats());
 
+  const intake = createGatewayIntake();
   const routeInteraction = createInteractionRouter({
     commands,
-    services: { store, tables, spending, logger, gmRoleNames: config.discord.gmRoleNames, lanes },
+    services: { store, tables, spending, logger, gmRoleNames: config.discord.gmRoleNames, lanes, intake },
     logger,
   });
   const takeMessage = createMessageIntake({
     tables,
     notify: (channelId, text) => void presenters.notice(channelId, text).catch(() => undefined),
   });
-  client.on(Events.InteractionCreate, safeListener(logger, Events.InteractionCreate, routeInteraction));
-  client.on(Events.MessageCreate, safeListener(logger, Events.MessageCreate, takeMessage));
+  // Players' input, in one queue, taken in batches (gateway-intake.ts).
+  client.on(Events.InteractionCreate, intake.take(safeListener(logger, Events.InteractionCreate, routeInteraction)));
+  client.on(Events.MessageCreate, intake.take(safeListener(logger, Events.MessageCreate, takeMessage)));
   // A channel's permissions changed: a table Discord kept from writing there may play again at once.
   client.on(
     Events.ChannelUpdate,

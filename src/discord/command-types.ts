@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { SpendingLedger } from '../campaign/spending-ledger.ts';
 import type { Tables } from '../campaign/tables.ts';
 import type { CampaignStore } from '../campaign/types.ts';
+import type { GatewayIntake } from './gateway-intake.ts';
 import type { InteractionLanes } from './render/interaction-lanes.ts';
 
 /** What a command needs, handed in by src/index.ts: importing a command starts nothing. */
@@ -15,6 +16,8 @@ export type CommandServices = {
   gmRoleNames: string[];
   /** Where a player's interaction offers to carry the turn it starts (interaction-lanes.ts). Absent: never. */
   lanes?: InteractionLanes | undefined;
+  /** Answers that acknowledge a player's action wait for the input ahead of them (gateway-intake.ts). Absent: at once. */
+  intake?: Pick<GatewayIntake, 'afterInputTaken'> | undefined;
 };
 
 export type SlashCommand = {

@@ -1,19 +1,19 @@
 import { MessageFlags, type ButtonInteraction } from 'discord.js';
 import type { PlayerAction } from '../dm/types.ts';
-import type { Tables } from '../campaign/tables.ts';
+import type { CommandServices } from './command-types.ts';
 import { decodeCustomId } from './custom-id.ts';
 import { CHOICE_PASSED, HELD_ACTION_NOTE, refusalFor } from './describe-submit.ts';
 import { plainText } from './plain-text.ts';
 import { playerName } from './player-name.ts';
 import { buildRetiredOptionRows } from './render/disable-buttons.ts';
-import { followUpPublicly, offerLane, type InteractionLanes } from './render/interaction-lanes.ts';
+import { followUpPublicly, offerLane } from './render/interaction-lanes.ts';
 
 /**
  * A click on an option button becomes the clicker's action, with the option's full text. The buttons carry only a
  * turn id and an index; the table reads the text from the store and decides whether the choice still counts, so old
  * and forged ids are harmless.
  */
-export async function handleOptionClick(interaction: ButtonInteraction, services: { tables: Tables; lanes?: InteractionLanes | undefined }): Promise<void> {
+export async function handleOptionClick(interaction: ButtonInteraction, services: Pick<CommandServices, 'tables' | 'lanes' | 'intake'>): Promise<void> {
   const decoded = decodeCustomId(interaction.customId);
   if (decoded === null) {
     await interaction.reply({ content: 'That button is not one of mine.', flags: MessageFlags.Ephemeral });
@@ -30,6 +30,8 @@ export async function handleOptionClick(interaction: ButtonInteraction, services
     source: 'option',
     choice: { turnId: decoded.turnId, index: decoded.index },
   });
+  // The turn's model call is on its way: the other players' input waiting behind this click is taken before its answer.
+  await services.intake?.afterInputTaken();
   if (outcome.status !== 'started' && outcome.status !== 'queued') {
     lane?.withdraw();
     const refusal = outcome.status === 'not_active' ? CHOICE_PASSED : refusalFor(outcome);

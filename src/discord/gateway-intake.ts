@@ -10,9 +10,9 @@
 // echoes) come back in between and triple the cost of taking the rest. So the burst is taken in batches, each batch's
 // model calls leave while the next is taken, and the acknowledgements go once the burst is in: every turn's model call,
 // the slow part (hundreds of milliseconds to its first token), leaves before the fast parts of the others.
-// `npm run bench -- load`, 100 clicks at once, overhead to first text p95: 303-416 ms taken in one go; 196-235 ms in
-// batches of 25 with the acknowledgements after (one per turn: ~365 ms; answers that waited only for the events ahead
-// of them, released while later clicks still arrived: 249-494 ms).
+// `npm run bench -- load`, 100 clicks at once, overhead to first text p95: 303-416 ms taken in one go; 196-254 ms in
+// batches of 25 with the acknowledgements after (one run of eight at 375 ms); one per turn: ~365 ms; answers that
+// waited only for the events ahead of them, released while later clicks still arrived: 249-494 ms.
 //
 // Rules. Events are taken in the order discord.js emitted them, messages and interactions in one queue, so a
 // channel's input keeps its order. An answer waits until nothing is left to take and the loop has turned once since
@@ -42,7 +42,7 @@ export function createGatewayIntake(options: { eventsPerTurn?: number; now?: () 
   const waiting: (() => void)[] = [];
   /** Answers waiting, in the order they asked, so in increasing deadline. */
   const answers: { deadline: number; resolve: () => void }[] = [];
-  /** Events were taken on this turn of the loop: what they started has not left yet. */
+  /** The last turn that ran took events: what they started may not have left yet (an answer waits one more turn). */
   let tookThisTurn = false;
   let scheduled = false;
 

@@ -16,7 +16,7 @@ export type CommandServices = {
   gmRoleNames: string[];
   /** Where a player's interaction offers to carry the turn it starts (interaction-lanes.ts). Absent: never. */
   lanes?: InteractionLanes | undefined;
-  /** Answers that acknowledge a player's action wait for the input ahead of them (gateway-intake.ts). Absent: at once. */
+  /** Answers that acknowledge a player's action wait until no input is left to take (gateway-intake.ts). Absent: at once. */
   intake?: Pick<GatewayIntake, 'afterInputTaken'> | undefined;
 };
 

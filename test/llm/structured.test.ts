@@ -38,6 +38,19 @@ describe('structured', () => {
     expect(request?.body.prompt_cache_key).toBe('campaign-7');
   });
 
+  it('sends the same strict schema on every call, and each name its own', async () => {
+    const client = clientFor(fakeOpenAi.server);
+    fakeOpenAi.server.enqueue(reply.json(goodOptions), reply.json(goodOptions), reply.json(goodOptions));
+    for (const schemaName of ['player_options', 'player_options', 'other_options']) {
+      expect(await client.structured(optionsRequest({ schemaName }))).toMatchObject({ ok: true, value: goodOptions });
+    }
+    const [first, second, third] = fakeOpenAi.server.requests;
+    expect(second?.body.response_format).toEqual(first?.body.response_format);
+    expect(second?.jsonSchemaName).toBe('player_options');
+    expect(third?.jsonSchemaName).toBe('other_options');
+    expect(third?.body.response_format).toMatchObject({ type: 'json_schema', json_schema: { strict: true, schema: { required: ['options'] } } });
+  });
+
   it('falls back to JSON instructions when the server refuses JSON schema, and remembers it', async () => {
     const client = clientFor(fakeOpenAi.server);
     fakeOpenAi.server.enqueue(reply.jsonSchemaRefused(), reply.json(goodOptions));

@@ -100,7 +100,7 @@ export const campaignSchema = z
     turnCount: count,
     logLength: count.default(0),
     held: z
-      .object({ reason: z.enum(['channel_unwritable', 'discord_failed']), since: z.string(), turnId: z.string().nullable() })
+      .object({ reason: z.enum(['channel_unwritable', 'discord_failed']), since: z.string(), turnId: z.string().nullable(), gmPaused: z.literal(true).optional() })
       .nullable()
       .optional(),
   })

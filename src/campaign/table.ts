@@ -111,7 +111,8 @@ import type {
 // Whatever Discord or the store does. A turn the model has answered counts as given: it is delivered even when
 // Discord would not show it whole (finish() rejects with TurnNotShownError); the table then holds (`campaign.held`,
 // status paused): actions keep being stored, and a GM's resume, a player's action or a permission change tries Discord
-// again; the first write that lands releases the hold and shows that turn again in full. A turn shown whole when a
+// again; the first write that lands releases the hold and shows that turn again in full. A GM's pause, before the
+// hold or during it, outlasts it (`held.gmPaused`): the released table stays paused until the GM resumes. A turn shown whole when a
 // shutdown aborts its options is delivered as shown. A store failure while a turn is recorded withdraws the turn and
 // keeps its actions (StoreFailure). A store that is unreachable when a turn the players have read is delivered does
 // not fail it: the delivery is tried again until the store answers (deliverThroughOutage); meanwhile actions are
@@ -739,7 +740,8 @@ export function createTable(dependencies: TableDependencies) {
   async function holdTable(reason: TableHold['reason'], turnId: string | null): Promise<void> {
     const campaign = await records.campaign();
     if (campaign === undefined || campaign.status === 'ended') return;
-    const held: TableHold = { reason, since: campaign.held?.since ?? now(), turnId: turnId ?? campaign.held?.turnId ?? null };
+    const gmPaused = campaign.held?.gmPaused === true || (campaign.status === 'paused' && campaign.held == null);
+    const held: TableHold = { reason, since: campaign.held?.since ?? now(), turnId: turnId ?? campaign.held?.turnId ?? null, ...(gmPaused ? { gmPaused } : {}) };
     await records.saveCampaign({ ...campaign, status: 'paused', held, updatedAt: now() });
     logger.warn({ reason, unshownTurnId: held.turnId }, 'the table holds until Discord lets the DM write again');
   }
@@ -747,7 +749,7 @@ export function createTable(dependencies: TableDependencies) {
   let releasing: Promise<boolean> | null = null;
   let lastReleaseAttemptAt = 0;
 
-  /** Tries Discord again (one attempt at a time; unless `now`, not more often than HOLD_RETRY_MS). True: play goes on. */
+  /** Tries Discord again (one attempt at a time; unless `now`, not more often than HOLD_RETRY_MS). True: play goes on (false too when released but paused by the GM). */
   function releaseHold(options: { now: boolean }): Promise<boolean> {
     if (releasing !== null) return releasing;
     if (!options.now && Date.now() - lastReleaseAttemptAt < HOLD_RETRY_MS) return Promise.resolve(false);
@@ -793,6 +795,11 @@ export function createTable(dependencies: TableDependencies) {
             .markMessages({ channelId, messageIds: stale, note: 'shown again in full below' })
             .catch((error: unknown) => logger.warn({ err: error }, 'could not mark the half-shown messages of a turn'));
         }
+      }
+      if (campaign.held.gmPaused === true) {
+        await records.saveCampaign({ ...campaign, status: 'paused', held: null, updatedAt: now() });
+        logger.info('Discord lets the DM write again; the table stays paused by its GM');
+        return false;
       }
       await records.saveCampaign({ ...campaign, status: 'active', held: null, updatedAt: now() });
       logger.info('Discord lets the DM write again; the table plays on');
@@ -966,7 +973,7 @@ export function createTable(dependencies: TableDependencies) {
         if (text === '') return { status: 'table_talk' };
         taken = { ...action, text };
       }
-      if (campaign.status === 'paused' && campaign.held == null) return { status: 'paused' };
+      if (campaign.status === 'paused' && (campaign.held == null || campaign.held.gmPaused === true)) return { status: 'paused' };
       let check: OptionCheck | null = null;
       if (action.choice !== undefined) {
         const optionSet = await store.getOptionSet(action.choice.turnId);
@@ -1095,15 +1102,26 @@ export function createTable(dependencies: TableDependencies) {
     return serialise(async (): Promise<PauseOutcome> => {
       const campaign = await records.campaign();
       if (campaign === undefined || campaign.status === 'ended') return { status: 'not_running' };
-      if (campaign.status === 'paused') return { status: 'already_paused' };
-      await records.saveCampaign({ ...campaign, status: 'paused', updatedAt: now() });
+      if (campaign.status === 'paused' && (campaign.held == null || campaign.held.gmPaused === true)) return { status: 'already_paused' };
+      // Held by Discord: the pause is kept for when the hold is released.
+      const held = campaign.held == null ? campaign.held : { ...campaign.held, gmPaused: true as const };
+      await records.saveCampaign({ ...campaign, status: 'paused', held, updatedAt: now() });
       const waiting = await records.waiting();
       return { status: 'paused', turnRunning: work?.kind === 'turn', waiting: waiting.length };
     });
   }
 
   async function resume(): Promise<ResumeOutcome> {
-    const held = await serialise(async () => (await records.campaign())?.held ?? null);
+    const held = await serialise(async () => {
+      const campaign = await records.campaign();
+      if (campaign?.held == null) return null;
+      // The GM's word stands even if Discord still refuses: the table plays as soon as the hold is released.
+      if (campaign.held.gmPaused === true) {
+        const { gmPaused: _resumed, ...hold } = campaign.held;
+        await records.saveCampaign({ ...campaign, held: hold, updatedAt: now() });
+      }
+      return campaign.held;
+    });
     if (held != null) {
       if (!(await releaseHold({ now: true }))) return { status: 'still_held', reason: held.reason };
       return { status: 'resumed', waiting: (await serialise(() => records.waiting())).length };

@@ -52,7 +52,13 @@ export type Campaign = {
   held?: TableHold | null;
 };
 
-export type TableHold = { reason: 'channel_unwritable' | 'discord_failed'; since: string; turnId: string | null };
+export type TableHold = {
+  reason: 'channel_unwritable' | 'discord_failed';
+  since: string;
+  turnId: string | null;
+  /** The GM paused the table too (before the hold or during it): when Discord lets the DM write again, it stays paused. */
+  gmPaused?: true;
+};
 
 /**
  * - in_progress: started, not delivered (a crash leaves it so; the next start answers its actions again)

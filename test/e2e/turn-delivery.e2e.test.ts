@@ -10,7 +10,7 @@ import { actionsAskedFor, createChannelScript, premiseOf, requestsOf, turnMessag
 // by a button. The real discord.js client against the emulator (which answers 10008, 50013 and 50001 as Discord
 // does), the fake model held by the test.
 
-const CHANNELS = ['purge-room', 'locked-room', 'muted-room', 'retry-room'];
+const CHANNELS = ['purge-room', 'locked-room', 'muted-room', 'retry-room', 'paused-room', 'hushed-room', 'waking-room'];
 const HELD_TEXT = 'The rope bridge sways over the chasm while the wind howls and the planks creak under every careful step.';
 
 let world: BotWorld;
@@ -36,6 +36,43 @@ function turnMessages(channel: string): MessageSnapshot[] {
 async function startCampaign(channel: string): Promise<void> {
   await world.discord.slashCommand({ channel, user: 'gm', name: 'gm', subcommand: 'start', options: { premise: premiseOf(channel) } }).reply(announced);
   await waitForOptions(world, channel);
+}
+
+/**
+ * A turn streaming when the channel is taken from the DM (View Channel gone), so the table holds; `pauseFirst`: the
+ * GM pauses the table while the turn is being written, before Discord refuses it.
+ */
+async function holdMidTurn(channel: string, action: string, options: { pauseFirst: boolean }): Promise<void> {
+  await startCampaign(channel);
+  const gate = holdNextNarrative(channel);
+  world.discord.userMessage({ channel, user: 'alice', content: action });
+  await world.discord.waitFor(() => turnMessages(channel).find((message) => message.content.startsWith('The rope bridge') && message.buttons.length === 0), {
+    description: 'the turn streaming',
+  });
+  if (options.pauseFirst) await world.discord.slashCommand({ channel, user: 'gm', name: 'gm', subcommand: 'pause' }).reply();
+  world.discord.denyBotPermissions(channel, { hide: true });
+  gate.open();
+  const tableId = world.discord.channels[channel]?.id ?? '';
+  await world.bot.tables.of(tableId).idle();
+  expect((await world.bot.store.getCampaign(tableId))?.held).toMatchObject({ reason: 'channel_unwritable' });
+}
+
+/** Discord lets the DM write again: the turn players did not see whole is shown again, and the table stays paused. */
+async function expectReleasedStillPaused(channel: string): Promise<void> {
+  const tableId = world.discord.channels[channel]?.id ?? '';
+  world.discord.restoreBotPermissions(channel);
+  const notice = await world.discord.waitFor(() => turnMessages(channel).find((message) => message.content.includes('The DM can write in this channel again')), {
+    description: 'the notice that Discord lets the DM write again',
+  });
+  await world.discord.waitFor(
+    () => turnMessages(channel).find((message) => message.createdAt >= notice.createdAt && message.content.startsWith('The rope bridge sways') && message.buttons.length > 0),
+    { description: 'the turn shown again', timeoutMs: 20_000 },
+  );
+  // Joins the release under way (one attempt at a time), so the record below is the one it wrote.
+  await world.bot.tables.of(tableId).retryHeld();
+  expect(await world.bot.store.getCampaign(tableId)).toMatchObject({ status: 'paused', held: null });
+  const refused = await world.discord.slashCommand({ channel, user: 'bob', name: 'act', options: { action: 'I light a torch' } }).reply();
+  expect(refused.original?.content).toContain('The table is paused');
 }
 
 beforeAll(async () => {
@@ -181,5 +218,37 @@ describe('turn delivery when Discord takes a message or the channel away', () =>
     const last = turnMessages(channel).at(-1);
     expect(last?.buttons.some((button) => !button.disabled)).toBe(true);
     expect(refusedRequests(world).filter((request) => request.status === 400)).toEqual([]);
+  });
+  it("a GM's pause during a hold outlasts it: the turn is shown again, then the table waits for the GM's resume", async () => {
+    const channel = 'paused-room';
+    await holdMidTurn(channel, 'I wade into the flooded crypt', { pauseFirst: false });
+    // Held by Discord is not paused by the GM: the GM's pause is taken, not answered "already paused".
+    const paused = await world.discord.slashCommand({ channel, user: 'gm', name: 'gm', subcommand: 'pause' }).reply();
+    expect(paused.original?.content).toBe('The table is paused. `/gm resume` when you are ready.');
+    await expectReleasedStillPaused(channel);
+    await world.discord.slashCommand({ channel, user: 'gm', name: 'gm', subcommand: 'resume' }).reply();
+    world.discord.userMessage({ channel, user: 'bob', content: 'I light a torch' });
+    await world.discord.waitFor(() => (timesAnswered(channel, 'I light a torch') === 1 ? true : undefined), { description: "Bob's action answered after the resume" });
+    expect(timesAnswered(channel, 'I wade into the flooded crypt')).toBe(1);
+  });
+
+  it("a GM's pause before a hold outlasts it too", async () => {
+    const channel = 'hushed-room';
+    await holdMidTurn(channel, 'I whistle for the ferryman', { pauseFirst: true });
+    await expectReleasedStillPaused(channel);
+    expect(timesAnswered(channel, 'I whistle for the ferryman')).toBe(1);
+  });
+  it("a GM's resume while Discord still refuses is kept: the table plays as soon as the hold is released", async () => {
+    const channel = 'waking-room';
+    await holdMidTurn(channel, 'I call across the ravine', { pauseFirst: true });
+    const resumed = await world.discord.slashCommand({ channel, user: 'gm', name: 'gm', subcommand: 'resume' }).reply();
+    expect(resumed.original?.content).toContain('Discord still does not let me write in this channel');
+    world.discord.restoreBotPermissions(channel);
+    await world.discord.waitFor(() => turnMessages(channel).find((message) => message.content.includes('The DM can write in this channel again')), {
+      description: 'the notice that Discord lets the DM write again',
+    });
+    await world.bot.tables.of(world.discord.channels[channel]?.id ?? '').retryHeld();
+    world.discord.userMessage({ channel, user: 'bob', content: 'I throw a rope across' });
+    await world.discord.waitFor(() => (timesAnswered(channel, 'I throw a rope across') === 1 ? true : undefined), { description: "Bob's action answered" });
   });
 });

@@ -112,8 +112,8 @@ import type {
 // Discord would not show it whole (finish() rejects with TurnNotShownError); the table then holds (`campaign.held`,
 // status paused): actions keep being stored, and a GM's resume, a player's action or a permission change tries Discord
 // again; the first write that lands releases the hold and shows that turn again in full. A GM's pause, before the
-// hold or during it, outlasts it (`held.gmPaused`): the released table stays paused until the GM resumes. A turn shown whole when a
-// shutdown aborts its options is delivered as shown. A store failure while a turn is recorded withdraws the turn and
+// hold or during it, outlasts it (`held.gmPaused`): the released table stays paused until the GM resumes. A turn
+// shown whole when a shutdown aborts its options is delivered as shown. A store failure while a turn is recorded withdraws the turn and
 // keeps its actions (StoreFailure). A store that is unreachable when a turn the players have read is delivered does
 // not fail it: the delivery is tried again until the store answers (deliverThroughOutage); meanwhile actions are
 // refused unstored (`store_unreachable`), so none is acknowledged that could be lost. A failed turn's "Try again" (retry) plays its kept actions now, once.
@@ -121,6 +121,9 @@ import type {
 // Budgets (spending-ledger.ts). An action is refused, unstored, while today's budget of the table or its guild is
 // spent or its player is past the per-minute rate. A turn is not begun on a spent budget: its actions stay waiting
 // and the ledger wakes the table at the reset or when a GM changes the table's budget. A turn's usage is counted once.
+
+/** Paused by a GM: with no hold, or with one the GM paused before or during (a hold alone is Discord's pause). */
+const pausedByGm = (campaign: Campaign): boolean => campaign.status === 'paused' && (campaign.held == null || campaign.held.gmPaused === true);
 
 /** How long a turn players have read keeps trying to reach an unreachable store before it counts as failed. */
 const DELIVERY_RETRY_MS = 5 * 60 * 1000;
@@ -749,7 +752,10 @@ export function createTable(dependencies: TableDependencies) {
   let releasing: Promise<boolean> | null = null;
   let lastReleaseAttemptAt = 0;
 
-  /** Tries Discord again (one attempt at a time; unless `now`, not more often than HOLD_RETRY_MS). True: play goes on (false too when released but paused by the GM). */
+  /**
+   * Tries Discord again (one attempt at a time; unless `now`, not more often than HOLD_RETRY_MS). True: play goes on
+   * (false when Discord still refuses, and when the hold is released but the GM has paused the table).
+   */
   function releaseHold(options: { now: boolean }): Promise<boolean> {
     if (releasing !== null) return releasing;
     if (!options.now && Date.now() - lastReleaseAttemptAt < HOLD_RETRY_MS) return Promise.resolve(false);
@@ -973,7 +979,7 @@ export function createTable(dependencies: TableDependencies) {
         if (text === '') return { status: 'table_talk' };
         taken = { ...action, text };
       }
-      if (campaign.status === 'paused' && (campaign.held == null || campaign.held.gmPaused === true)) return { status: 'paused' };
+      if (pausedByGm(campaign)) return { status: 'paused' };
       let check: OptionCheck | null = null;
       if (action.choice !== undefined) {
         const optionSet = await store.getOptionSet(action.choice.turnId);
@@ -1102,7 +1108,7 @@ export function createTable(dependencies: TableDependencies) {
     return serialise(async (): Promise<PauseOutcome> => {
       const campaign = await records.campaign();
       if (campaign === undefined || campaign.status === 'ended') return { status: 'not_running' };
-      if (campaign.status === 'paused' && (campaign.held == null || campaign.held.gmPaused === true)) return { status: 'already_paused' };
+      if (pausedByGm(campaign)) return { status: 'already_paused' };
       // Held by Discord: the pause is kept for when the hold is released.
       const held = campaign.held == null ? campaign.held : { ...campaign.held, gmPaused: true as const };
       await records.saveCampaign({ ...campaign, status: 'paused', held, updatedAt: now() });

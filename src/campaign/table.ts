@@ -108,15 +108,16 @@ import type {
 // actions back at the front. Every action has an id, and a restart answers exactly the actions that are waiting or
 // in an unfinished turn and in no delivered turn, so a crash between any two writes answers each action once.
 //
-// Whatever Discord or the store does. A turn the model has answered counts as given: it is delivered even when
-// Discord would not show it whole (finish() rejects with TurnNotShownError); the table then holds (`campaign.held`,
-// status paused): actions keep being stored, and a GM's resume, a player's action or a permission change tries Discord
-// again; the first write that lands releases the hold and shows that turn again in full. A GM's pause, before the
-// hold or during it, outlasts it (`held.gmPaused`): the released table stays paused until the GM resumes. A turn
-// shown whole when a shutdown aborts its options is delivered as shown. A store failure while a turn is recorded withdraws the turn and
-// keeps its actions (StoreFailure). A store that is unreachable when a turn the players have read is delivered does
+// Whatever Discord or the store does. A turn the model has answered counts as given: it is delivered even when Discord
+// would not show it whole (finish() rejects with TurnNotShownError); the table then holds (`campaign.held`, status
+// paused): actions keep being stored, and a GM's resume, a player's action or a permission change tries Discord again;
+// the first write that lands releases the hold and shows that turn again in full. A GM's pause, before the hold or
+// during it, outlasts it (`held.gmPaused`): the released table stays paused until the GM resumes. A turn shown whole
+// when a shutdown aborts its options is delivered as shown. A store failure while a turn is recorded withdraws the turn
+// and keeps its actions (StoreFailure). A store that is unreachable when a turn the players have read is delivered does
 // not fail it: the delivery is tried again until the store answers (deliverThroughOutage); meanwhile actions are
-// refused unstored (`store_unreachable`), so none is acknowledged that could be lost. A failed turn's "Try again" (retry) plays its kept actions now, once.
+// refused unstored (`store_unreachable`), so none is acknowledged that could be lost. A failed turn's "Try again"
+// (retry) plays its kept actions now, once.
 //
 // Budgets (spending-ledger.ts). An action is refused, unstored, while today's budget of the table or its guild is
 // spent or its player is past the per-minute rate. A turn is not begun on a spent budget: its actions stay waiting
@@ -743,7 +744,7 @@ export function createTable(dependencies: TableDependencies) {
   async function holdTable(reason: TableHold['reason'], turnId: string | null): Promise<void> {
     const campaign = await records.campaign();
     if (campaign === undefined || campaign.status === 'ended') return;
-    const gmPaused = campaign.held?.gmPaused === true || (campaign.status === 'paused' && campaign.held == null);
+    const gmPaused = pausedByGm(campaign);
     const held: TableHold = { reason, since: campaign.held?.since ?? now(), turnId: turnId ?? campaign.held?.turnId ?? null, ...(gmPaused ? { gmPaused } : {}) };
     await records.saveCampaign({ ...campaign, status: 'paused', held, updatedAt: now() });
     logger.warn({ reason, unshownTurnId: held.turnId }, 'the table holds until Discord lets the DM write again');

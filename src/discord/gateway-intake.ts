@@ -43,7 +43,7 @@ export function createGatewayIntake(options: { eventsPerTurn?: number; now?: () 
   /** Answers waiting, in the order they asked, so in increasing deadline. */
   const answers: { deadline: number; resolve: () => void }[] = [];
   /** The last turn that ran took events: what they started may not have left yet (an answer waits one more turn). */
-  let tookThisTurn = false;
+  let tookOnLastTurn = false;
   let scheduled = false;
 
   function schedule(): void {
@@ -54,14 +54,14 @@ export function createGatewayIntake(options: { eventsPerTurn?: number; now?: () 
 
   function takeSome(): void {
     scheduled = false;
-    tookThisTurn = false;
+    tookOnLastTurn = false;
     const released = waiting.length === 0 ? answers.length : answers.findIndex((answer) => answer.deadline > now());
     for (const answer of answers.splice(0, released === -1 ? answers.length : released)) answer.resolve();
     try {
       for (let count = 0; count < eventsPerTurn; count += 1) {
         const event = waiting.shift();
         if (event === undefined) break;
-        tookThisTurn = true;
+        tookOnLastTurn = true;
         event();
       }
     } finally {
@@ -77,7 +77,7 @@ export function createGatewayIntake(options: { eventsPerTurn?: number; now?: () 
       };
     },
     afterInputTaken() {
-      if (waiting.length === 0 && !tookThisTurn) return Promise.resolve();
+      if (waiting.length === 0 && !tookOnLastTurn) return Promise.resolve();
       return new Promise((resolve) => {
         answers.push({ deadline: now() + ANSWER_WAIT_LIMIT_MS, resolve });
         schedule();

@@ -68,8 +68,8 @@ const formats = new WeakMap<ZodType, Map<string, ResponseFormatJSONSchema | unde
 
 /** The SDK's strict format; undefined for schemas strict mode cannot express (an `.optional()` without `.nullable()`). */
 function jsonSchemaFormat<T>(context: LlmContext, request: StructuredRequest<T>): ResponseFormatJSONSchema | undefined {
-  const byName = formats.get(request.schema) ?? new Map<string, ResponseFormatJSONSchema | undefined>();
-  formats.set(request.schema, byName);
+  let byName = formats.get(request.schema);
+  if (byName === undefined) formats.set(request.schema, (byName = new Map()));
   if (byName.has(request.schemaName)) return byName.get(request.schemaName);
   let format: ResponseFormatJSONSchema | undefined;
   try {

@@ -14,14 +14,15 @@ import type { CharacterSheet } from '../src/dm/types.ts';
 import { UserFacingError } from '../src/errors.ts';
 
 // One sheet per player per campaign, written through the table (it feeds prompts and rolls) and read straight from
-// the store to show it. Every answer is private: a sheet is the player's business until the story reveals it.
+// the store to show it. Every answer goes only to whoever asked, but a sheet is no secret: anyone at the table can
+// read it with `/character show player:`, and the DM may draw on it in public. Secrets go through `/whisper`.
 
 const NO_CAMPAIGN = 'Characters belong to a campaign, and none is running in this channel. A GM starts one with `/gm start`.';
 
 const setOptions = [
   { type: ApplicationCommandOptionType.String, name: 'name', description: "Your character's name", max_length: CHARACTER_NAME_MAX },
   { type: ApplicationCommandOptionType.String, name: 'concept', description: 'Who they are in a few words, like "a half-elf scout"', max_length: CHARACTER_CONCEPT_MAX },
-  { type: ApplicationCommandOptionType.String, name: 'description', description: 'Looks, manner, a secret: what the DM should know', max_length: CHARACTER_DESCRIPTION_MAX },
+  { type: ApplicationCommandOptionType.String, name: 'description', description: 'Looks, manner, background: anyone at the table can read it (keep secrets for /whisper)', max_length: CHARACTER_DESCRIPTION_MAX },
   { type: ApplicationCommandOptionType.String, name: 'modifiers', description: `Ability modifiers (-5 to +10), like ${MODIFIERS_EXAMPLE}`, max_length: 100 },
 ] as const;
 

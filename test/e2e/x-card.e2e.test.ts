@@ -3,12 +3,12 @@ import type { MessageSnapshot } from '../support/discord-emulator/index.ts';
 import { reply, type RecordedRequest } from '../support/fake-openai.ts';
 import { createGate } from '../support/gate.ts';
 import { announced, refusedRequests, startBotWorld, waitForOptions, type BotWorld } from './bot-world.ts';
-import { channelOf, createChannelScript, premiseOf, requestsOf, turnMessages as turnMessagesIn } from './scripted-channels.ts';
+import { channelOf, createChannelScript, premiseOf, requestsOf, turnMessages as turnMessagesIn, waitForFailureNote, waitForTurnAfter } from './scripted-channels.ts';
 
 // The X-card: anyone taps it, privately; the turn on the table turns into "The scene shifts." and the DM plays it
 // again another way, without ever seeing the withdrawn text again.
 
-const CHANNELS = ['box-room', 'stream-room', 'empty-room'];
+const CHANNELS = ['box-room', 'stream-room', 'empty-room', 'unopened-room'];
 const WITHDRAWN = 'The box opens and a voice whispers the name of your dead brother, over and over, closer each time.';
 
 let world: BotWorld;
@@ -16,6 +16,10 @@ const script = createChannelScript(CHANNELS);
 
 function narratives(channel: string): RecordedRequest[] {
   return requestsOf(world.openai.requests, CHANNELS, channel, 'narrative');
+}
+
+function channelRequests(channel: string): RecordedRequest[] {
+  return world.openai.requests.filter((request) => channelOf(request, CHANNELS) === channel);
 }
 
 function turnMessages(channel: string): MessageSnapshot[] {
@@ -109,6 +113,43 @@ describe('the X-card', () => {
     expect(tap.ephemeral).toBe(true);
     expect(tap.original?.content).toBe('No campaign is running in this channel.');
     expect(world.botMessages('empty-room')).toEqual([]);
+    expect(refusedRequests(world)).toEqual([]);
+  });
+
+  it('answers privately, and changes nothing, in a running campaign whose opening never reached the table', async () => {
+    const channel = 'unopened-room';
+    const channelId = world.discord.channels[channel]?.id ?? '';
+    // The model fails the opening outright: the stream, then its non-streaming fallback.
+    script.next(channel, 'narrative', reply.serverError(), reply.serverError());
+    await world.discord.slashCommand({ channel, user: 'gm', name: 'gm', subcommand: 'start', options: { premise: premiseOf(channel) } }).reply(announced);
+    await world.discord.waitFor(() => (narratives(channel).length === 2 ? true : undefined), { description: 'the opening asked twice' });
+    const note = await waitForFailureNote(world.discord, channel, '0');
+    expect(note.buttons.map((button) => button.label)).toEqual(['Try again']);
+    await world.bot.tables.of(channelId).idle();
+    expect(script.unused(channel)).toEqual([]);
+    expect((await world.bot.store.getCampaign(channelId))?.status).toBe('active');
+    const publicBefore = world.botMessages(channel);
+    const requestsBefore = channelRequests(channel).length;
+
+    const tap = await world.discord.slashCommand({ channel, user: 'bob', name: 'x' }).reply();
+    expect(tap.ephemeral).toBe(true);
+    expect(tap.original?.content).toBe('There is no turn to withdraw yet. The X-card works on the turn the DM is writing or has just written.');
+    expect(tap.followUps).toEqual([]);
+
+    // Nothing public: no new message, the failure note as it was, and no turn asked of the DM.
+    await world.bot.tables.of(channelId).idle();
+    expect(world.botMessages(channel)).toEqual(publicBefore);
+    expect(world.discord.message(note.id)).toMatchObject({ content: note.content, buttons: note.buttons });
+    expect(channelRequests(channel)).toHaveLength(requestsBefore);
+
+    // The table plays on as if nobody had tapped: "Try again" opens the campaign, and by the time the opening is
+    // shown the only public words since the tap are the retry's line and the opening itself.
+    await world.discord.clickButton({ user: 'carol', messageId: note.id, customId: note.buttons[0]?.customId ?? '' }).acknowledged();
+    const opening = await waitForTurnAfter(world.discord, channel, note.id);
+    await world.bot.tables.of(channelId).idle();
+    const since = world.botMessages(channel).filter((message) => !publicBefore.some((before) => before.id === message.id));
+    expect(since.filter((message) => message.id !== opening.id).map((message) => message.content)).toEqual(['🔁 **Carol** asks the DM to try again.']);
+    expect(since.map((message) => message.content).join('\n')).not.toMatch(/X-card|withdraw|Bob/);
     expect(refusedRequests(world)).toEqual([]);
   });
 });

@@ -21,10 +21,13 @@ export type FoldPlan = {
   turns: PastTurn[];
 };
 
+/** At most this many turns in one fold: a summary that fell far behind catches up in steps the summariser can take. */
+export const TURNS_PER_FOLD_AT_MOST = 12;
+
 export function planFold(campaign: Campaign, turns: readonly StoredTurn[]): FoldPlan | null {
   const unsummarised = unsummarisedTurns(campaign, turns);
   if (unsummarised.length < FOLD_WHEN_UNSUMMARISED) return null;
-  const toFold = unsummarised.slice(0, unsummarised.length - RECENT_TURNS_IN_PROMPT);
+  const toFold = unsummarised.slice(0, Math.min(unsummarised.length - RECENT_TURNS_IN_PROMPT, TURNS_PER_FOLD_AT_MOST));
   const last = toFold.at(-1);
   // Folding must start right after what the summary covers; a gap (a turn lost from the list) is never papered over.
   if (last === undefined || toFold[0]?.number !== campaign.summarisedThroughTurn + 1) return null;
@@ -39,8 +42,20 @@ export function planFold(campaign: Campaign, turns: readonly StoredTurn[]): Fold
   };
 }
 
-/** The table still is as the plan saw it: same campaign, same summary, and the folded turns still delivered. */
+/**
+ * The summary fell behind the channel's recent turns: the turn it must fold next has already dropped out of them (the
+ * summariser failed or was slow while many turns, delivered or not, were written). The campaign's log still has it.
+ */
+export function foldFellBehind(campaign: Campaign, turns: readonly StoredTurn[]): boolean {
+  const next = unsummarisedTurns(campaign, turns)[0];
+  return next !== undefined && next.number > campaign.summarisedThroughTurn + 1;
+}
+
+/**
+ * The table still is as the plan saw it: same campaign, same summary, and the folded turns still delivered. A folded
+ * turn no longer among the recent turns counts as delivered: undo, reroll and the X-card only reach turns in that list.
+ */
 export function foldStillApplies(plan: FoldPlan, campaign: Campaign | undefined, turns: readonly StoredTurn[]): boolean {
   if (campaign === undefined || campaign.campaignId !== plan.campaignId || campaign.summarisedThroughTurn !== plan.fromTurn) return false;
-  return plan.turnIds.every((turnId) => turns.some((turn) => turn.turnId === turnId && turn.status === 'complete'));
+  return plan.turnIds.every((turnId) => turns.every((turn) => turn.turnId !== turnId || turn.status === 'complete'));
 }

@@ -8,7 +8,7 @@ import type { ActionRate } from './action-rate.ts';
 import { belongsTo, buildTurnContext, deliveredTurns } from './build-turn-context.ts';
 import { explainTurnFailure } from './explain-turn-failure.ts';
 import { isStoreUnreachable, StoreFailure, StoreUnreachableError } from './store-failure.ts';
-import { foldStillApplies, planFold, type Summariser } from './fold-plan.ts';
+import { foldFellBehind, foldStillApplies, planFold, type Summariser } from './fold-plan.ts';
 import { joinParty } from './join-party.ts';
 import { TurnNotShownError, type PresenterFactory, type TurnPresenter } from './presenter.ts';
 import type { SpendingLedger } from './spending-ledger.ts';
@@ -883,7 +883,9 @@ export function createTable(dependencies: TableDependencies) {
         for (let attempt = 0; attempt < FOLD_ATTEMPTS; attempt += 1) {
           const plan = await serialise(async () => {
             const [campaign, turns] = await Promise.all([records.campaign(), store.getRecentTurns(channelId)]);
-            return campaign === undefined || campaign.status === 'ended' ? null : planFold(campaign, turns);
+            if (campaign === undefined || campaign.status === 'ended') return null;
+            if (!foldFellBehind(campaign, turns)) return planFold(campaign, turns);
+            return planFold(campaign, await store.getLog(campaign.campaignId, campaign.logLength));
           });
           if (plan === null) return;
           const summary = await dependencies.summarise({ premise: plan.premise, summary: plan.summary, turns: plan.turns });

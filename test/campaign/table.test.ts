@@ -453,6 +453,34 @@ describe('the table', () => {
     expect(asked).toEqual(inOrder);
     expect(narrativePrompts().at(-1)).toContain(`a${through - 1}`);
   });
+
+  it('catches up on every unfolded turn once the summariser answers again, even after they left the recent turns', async () => {
+    // The summariser is held while 24 turns are delivered: the turns it was asked about, and the next ones the summary
+    // must cover, drop out of the channel's recent turns (20 kept). Only the campaign's log still has them.
+    const gate = createGate();
+    const asked: string[] = [];
+    const summarise: Summariser = async (input) => {
+      asked.push(...input.turns.map((turn) => turn.actions[0]?.text ?? 'opening'));
+      await gate.until;
+      const folded = input.turns.map((turn) => turn.actions[0]?.text ?? 'opening');
+      return [input.summary, ...folded].filter((part) => part !== '').join(' ');
+    };
+    const table = await openedTable(startTables(recordingPresenters().factory, summarise));
+    for (let index = 1; index <= 24; index += 1) {
+      await table.submit(action('Alice', `a${index}`));
+      await waitUntil(async () => (await store.getCampaign(CHANNEL))?.turnCount === index + 1);
+    }
+    gate.open();
+    await table.idle();
+    // 25 turns delivered: everything but the last 6 is folded, from where the summary stood, each turn once.
+    await waitUntil(async () => ((await store.getCampaign(CHANNEL))?.summarisedThroughTurn ?? 0) >= 25 - 6);
+
+    const stored = await store.getCampaign(CHANNEL);
+    const through = stored?.summarisedThroughTurn ?? 0;
+    const inOrder = ['opening', ...Array.from({ length: through - 1 }, (_, index) => `a${index + 1}`)];
+    expect(stored?.summary.split(' ')).toEqual(inOrder);
+    expect(asked).toEqual(inOrder);
+  });
 });
 
 async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {

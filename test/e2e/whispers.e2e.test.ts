@@ -199,6 +199,7 @@ describe('/whisper', () => {
     expect(blank.ephemeral).toBe(true);
     expect(blank.original?.content).toContain('Write what you whisper');
     // Discord's client will not send more than the option's 1000 characters: the player keeps their text and sees the limit.
+    // The bot's own limit behind it, and its answer, are in test/campaign/whisper-desk.test.ts.
     expect(() => whisper(channel, 'alice', 'x'.repeat(4000))).toThrow(/1000/);
     expect(channelRequests(channel).filter((request) => phaseOf(request) === 'whisper')).toEqual([]);
     expect(world.botMessages(channel).every((message) => !message.content.includes('check my pack'))).toBe(true);

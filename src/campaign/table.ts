@@ -1487,8 +1487,9 @@ export function createTable(dependencies: TableDependencies) {
       // The waiting list first: until the turns are marked, their actions are found there too.
       await records.saveWaiting(toAnswer);
       if (unfinished.length > 0) await store.saveTurns(channelId, unfinished.map((turn) => ({ ...turn, status: 'interrupted', finishedAt: now() })));
-      // A crash between a turn's record and the campaign's count: the delivered turns are the truth.
-      const lastNumber = delivered.at(-1)?.number ?? 0;
+      // A crash between a turn's record and the campaign's count: the delivered turns are the truth. None among the
+      // recent turns (the opening is never undone) means many failed turns since the last delivered one: the count stands.
+      const lastNumber = delivered.at(-1)?.number ?? campaign.turnCount;
       if (campaign.turnCount !== lastNumber) await records.saveCampaign({ ...campaign, turnCount: lastNumber, updatedAt: now() });
       // The interrupted turn is answered again as the batch it was, before what waited behind it.
       const replayed = unfinished.at(-1)?.actions.filter((taken) => !answered.has(taken.id)) ?? [];

@@ -194,6 +194,28 @@ describe('the table', () => {
     expect(await store.getWaiting(CHANNEL)).toEqual([]);
   });
 
+  it('after a long outage and a restart, goes on from the last delivered turn instead of opening the campaign again', async () => {
+    const table = await openedTable(startTables(recordingPresenters().factory));
+    // More failed attempts (Try again) than the channel keeps recent turns: the opening is no longer among them.
+    fake.respondWith(() => reply.unauthorized());
+    await table.submit(action('Alice', 'I steer into the storm'));
+    await table.idle();
+    for (let attempt = 1; attempt <= 20; attempt += 1) {
+      const failed = (await store.getRecentTurns(CHANNEL)).at(-1);
+      expect(await table.retry(failed?.turnId ?? '')).toEqual({ status: 'retrying' });
+      await table.idle();
+    }
+    expect((await store.getRecentTurns(CHANNEL)).some((turn) => turn.status === 'complete')).toBe(false);
+
+    fake.respondWith(dmResponder());
+    const restarted = startTables(recordingPresenters().factory);
+    await restarted.recover([GUILD]);
+    await restarted.of(CHANNEL).idle();
+    const delivered = (await store.getRecentTurns(CHANNEL)).filter((turn) => turn.status === 'complete');
+    expect(delivered.map((turn) => [turn.number, turn.actions.map((taken) => taken.text)])).toEqual([[2, ['I steer into the storm']]]);
+    expect((await store.getCampaign(CHANNEL))?.turnCount).toBe(2);
+  });
+
   it('marks the chosen option of the previous turn when its button starts the next one, and refuses a passed choice', async () => {
     const { factory, retired } = recordingPresenters();
     const table = await openedTable(startTables(factory));

@@ -1034,7 +1034,7 @@ export function createTable(dependencies: TableDependencies) {
       if (previous !== undefined && previous.status !== 'ended') return { status: 'already_running', campaign: previous };
       // A turn of the ended campaign may still be finishing its abort: it is no longer this table's.
       takeWorkAway('ended');
-      sealedBatch = null;
+      forgetTheMoment();
       // The old campaign goes first, so a crash in between leaves an ended campaign, never a mixed one. Its buttons
       // stay in Discord and must answer "that choice has passed".
       const turns = await store.getRecentTurns(channelId);
@@ -1080,7 +1080,7 @@ export function createTable(dependencies: TableDependencies) {
         await stopped.recording;
         await store.saveTurns(channelId, [{ ...snapshotOf(stopped.turn), status: 'stopped', finishedAt: now() }]);
       }
-      sealedBatch = null;
+      forgetTheMoment();
       const dropped = await records.waiting();
       await records.saveWaiting([]);
       const last = deliveredTurns(campaign, await store.getRecentTurns(channelId)).at(-1);
@@ -1093,6 +1093,16 @@ export function createTable(dependencies: TableDependencies) {
       await store.removeTable({ channelId, guildId: campaign.guildId });
       return { status: 'ended', turns: campaign.turnCount, droppedActions: dropped, stoppedTurn: stopped?.kind === 'turn' };
     });
+  }
+
+  /**
+   * What the table holds in memory for the campaign's next turn (a replayed batch, the X-card's turn away, a round being
+   * gathered) ends with the campaign: a new one starts from its premise alone.
+   */
+  function forgetTheMoment(): void {
+    sealedBatch = null;
+    redirectNext = false;
+    endRound();
   }
 
   /** Clears `work` and aborts it: from here on, no write of that turn or narration is accepted. */

@@ -216,6 +216,21 @@ describe('the table', () => {
     expect((await store.getCampaign(CHANNEL))?.turnCount).toBe(2);
   });
 
+  it('starts a new campaign from its premise alone, even after an X-card on the paused table of the old one', async () => {
+    const tables = startTables(recordingPresenters().factory);
+    const table = await openedTable(tables);
+    await table.submit(action('Alice', 'I open the cargo hold'));
+    await table.idle();
+    expect((await table.pause()).status).toBe('paused');
+    expect((await table.withdraw()).status).toBe('withdrawn');
+    expect((await table.end()).status).toBe('ended');
+    expect((await table.start({ guildId: GUILD, premise: 'A quiet village fair', tone: 'cosy', startedBy: 'gm' })).status).toBe('started');
+    await table.idle();
+    const opening = fake.requests.filter((request) => phaseOf(request) === 'narrative').at(-1)?.messages.map((message) => message.content).join('\n') ?? '';
+    expect(opening).toContain('A quiet village fair');
+    expect(opening).not.toContain('X-card');
+  });
+
   it('marks the chosen option of the previous turn when its button starts the next one, and refuses a passed choice', async () => {
     const { factory, retired } = recordingPresenters();
     const table = await openedTable(startTables(factory));

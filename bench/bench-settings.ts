@@ -37,8 +37,15 @@ export const backToBack = {
 export const targets = {
   /** Overhead p95 to the first visible text; 100 ms at 1 channel, 250 ms at more (the brief gives 250 ms for 100). */
   overheadP95Ms: (channels: number) => (channels === 1 ? 100 : 250),
-  /** The edit interval (EDIT_INTERVAL_MS default) plus 200 ms. */
-  finalTextLagP95Ms: 1200,
+  /**
+   * Final-text lag p95 by number of channels, single and back to back. Up to 10 channels: no worse than before
+   * streaming edits were paced by the budget's refill, when it measured 785 ms at 1 channel and 790-813 ms at 10 (the
+   * back-to-back case did not exist yet: it is held to the same figure). Beyond: the first bench's target, the default
+   * edit interval (1000 ms) plus 200 ms.
+   */
+  finalTextLagP95Ms: (channels: number) => (channels <= 1 ? 785 : channels <= 10 ? 813 : 1200),
+  /** Where that ceiling comes from, as the table states it ('' for the first bench's, which the README explains). */
+  finalTextLagBasis: (channels: number) => (channels <= 10 ? 'as before refill pacing' : ''),
   /** The first write that shows text shows at least this many words (every turn: judged on the minimum). */
   firstWriteWordsMin: 3,
   /** The model's first content chunk → the first write showing text, p95. */

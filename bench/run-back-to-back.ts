@@ -8,8 +8,9 @@ import { isEnabledButtonsWrite, measureBackToBack, type BackToBackFigures, type 
 // The back-to-back scenario: a fresh emulator, fake model and bot process; a campaign opened in every channel; then in
 // every channel the player answers one second after the emulator recorded the previous turn's final edit (the write
 // that first shows its enabled option buttons), starting with the opening scene, for a few turns in a row. Unlike the
-// single-turn scenario, no channel bucket has had time to reset when a turn starts, and the previous turn's scene
-// metadata may still be on its way.
+// single-turn scenario, the previous turn's scene metadata may still be on its way, and from the second measured turn
+// on the channel's bucket has not had time to reset: the opening streams through the /gm start interaction's webhook,
+// outside the channel's budget, so the first measured turn finds the channel's writes unspent by the turn before it.
 
 export type BackToBackResult = {
   channels: number;

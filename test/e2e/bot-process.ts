@@ -1,9 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach } from 'vitest';
 
 // The bot as operators run it: `node src/index.ts` (or another entry point) as a child process, configured only
 // through its environment. Collects stdout (pino JSON lines) and stderr so tests can read what an operator sees.
+//
+// Every child's stdout and stderr are scanned for the secrets it was given (its DISCORD_TOKEN and OPENAI_API_KEY) and
+// for interaction tokens, as bot-world.ts scans the in-process bot's log: after each test of a file that imports this
+// module (what the test's children wrote so far), and after the file's own afterAll hooks (the rest, once they have
+// stopped their children). Importing this module is enough: the hooks below belong to the importing test file.
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -50,10 +56,80 @@ export function testBotEnvironment(
   };
 }
 
+/** Every interaction token the emulator hands out starts with this ("interaction" in base64). */
+export const INTERACTION_TOKEN_PREFIX = 'aW50ZXJhY3Rpb24';
+
+type Scanned = {
+  name: string;
+  secrets: ReadonlyArray<{ what: string; value: string }>;
+  output: Record<'stdout' | 'stderr', () => string>;
+  /** How far each stream has been scanned: only whole lines, until the streams are closed. */
+  scannedUpTo: Record<'stdout' | 'stderr', number>;
+  closed: Promise<void>;
+  isClosed: () => boolean;
+};
+
+/** The children spawned by the current test file (each file has its own copy of this module). */
+const spawned: Scanned[] = [];
+
+afterEach(() => {
+  throwOnLeaks(spawned.flatMap((child) => leaksOf(child)));
+});
+
+afterAll(async () => {
+  // The file's afterAll hooks (registered after this one, so run before it) have stopped their children: read the
+  // last of what they wrote. A child still running is scanned as far as it got.
+  await Promise.all(spawned.filter((child) => !child.isClosed()).map((child) => Promise.race([child.closed, delay(2000)])));
+  throwOnLeaks(spawned.flatMap((child) => leaksOf(child)));
+});
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+/** The lines not scanned before that carry a secret; a line is scanned once it is whole (or the stream closed). */
+function leaksOf(child: Scanned): string[] {
+  const leaks: string[] = [];
+  for (const stream of ['stdout', 'stderr'] as const) {
+    const text = child.output[stream]();
+    const end = child.isClosed() ? text.length : text.lastIndexOf('\n') + 1;
+    const fresh = text.slice(child.scannedUpTo[stream], end);
+    child.scannedUpTo[stream] = Math.max(child.scannedUpTo[stream], end);
+    for (const line of fresh.split('\n')) {
+      const found = child.secrets.filter((secret) => line.includes(secret.value)).map((secret) => secret.what);
+      if (found.length > 0) leaks.push(`${child.name} ${stream} (${found.join(', ')}): ${line.slice(0, 300)}`);
+    }
+  }
+  return leaks;
+}
+
+function throwOnLeaks(leaks: readonly string[]): void {
+  if (leaks.length > 0) throw new Error(`a bot process wrote a secret:\n${leaks.join('\n')}`);
+}
+
 export function spawnNode(script: string, environment: Record<string, string>): BotProcess {
   const child = spawn(process.execPath, [script], { cwd: PROJECT_ROOT, env: environment, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
+  let closed = false;
+  const secrets = [
+    { what: 'the bot token', value: environment['DISCORD_TOKEN'] ?? '' },
+    { what: 'the API key', value: environment['OPENAI_API_KEY'] ?? '' },
+    { what: 'an interaction token', value: INTERACTION_TOKEN_PREFIX },
+  ].filter((secret) => secret.value !== '');
+  spawned.push({
+    name: `${script} (pid ${child.pid ?? '?'})`,
+    secrets,
+    output: { stdout: () => stdout, stderr: () => stderr },
+    scannedUpTo: { stdout: 0, stderr: 0 },
+    closed: new Promise<void>((resolve) =>
+      child.once('close', () => {
+        closed = true;
+        resolve();
+      }),
+    ),
+    isClosed: () => closed,
+  });
   const listeners = new Set<() => void>();
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
     stdout += chunk;

@@ -148,6 +148,7 @@ export const storedTurnSchema = z.object({
   finishedAt: z.string().nullable(),
   before: snapshotSchema.optional(),
   logIndex: count.optional(),
+  textWhole: z.literal(true).optional(),
 }) satisfies z.ZodType<StoredTurn, unknown>;
 
 export const recentTurnsSchema = z.array(storedTurnSchema);

@@ -467,6 +467,16 @@ export function createTable(dependencies: TableDependencies) {
     const { turn } = current;
     const turnLogger = logger.child({ guildId: turn.guildId, turnId: turn.turnId });
     const startedAt = performance.now();
+    // Written at once, not behind the queue (players already see it): every task that writes this turn's record later
+    // waits for it first (current.recording), and it writes nothing once the turn is no longer the table's or its
+    // delivery has begun.
+    const recordProgress = (): void => {
+      current.recording = current.recording
+        .then(async () => {
+          if (work === current && current.completed === null) await store.saveTurns(channelId, [snapshotOf(turn)]);
+        })
+        .catch((error: unknown) => turnLogger.warn({ err: error }, 'could not record a turn in progress'));
+    };
     try {
       const streaming = campaign.settings.streaming ?? dependencies.streaming;
       const presenter = presenters.create({
@@ -476,18 +486,16 @@ export function createTable(dependencies: TableDependencies) {
         origins: current.origins,
         onMessageCreated: (messageId) => {
           turn.messageIds.push(messageId);
-          // Kept as the turn grows, so a crash still knows which messages to mark as interrupted. Written at once, not
-          // behind the queue (players already see the message): every task that writes this turn's record later
-          // waits for it first (settleRecording), and it writes nothing once the turn is no longer the table's.
-          current.recording = current.recording
-            .then(async () => {
-              if (work === current) await store.saveTurns(channelId, [snapshotOf(turn)]);
-            })
-            .catch((error: unknown) => turnLogger.warn({ err: error }, 'could not record a turn message'));
+          // Kept as the turn grows, so a crash still knows which messages to mark as interrupted.
+          recordProgress();
         },
       });
       presenter.start();
-      const text = watchTurnText(presenter.sink);
+      const text = watchTurnText(presenter.sink, (narrative, response) => {
+        // Players are reading the whole answer: a crash from here on must not make the restart tell them another.
+        Object.assign(turn, { narrative, response, textWhole: true });
+        recordProgress();
+      });
       const context = buildTurnContext({
         turnId: turn.turnId,
         campaign,
@@ -659,6 +667,7 @@ export function createTable(dependencies: TableDependencies) {
     // Made once: a delivery retried after a store outage writes the same record at the same place in the log.
     const completed: StoredTurn = current.completed ?? {
       ...snapshotOf(current.turn),
+      textWhole: undefined,
       status: 'complete',
       narrative: result.narrative,
       response: result.response,
@@ -671,13 +680,20 @@ export function createTable(dependencies: TableDependencies) {
       logIndex: campaign.logLength,
     };
     current.completed = completed;
-    const logIndex = completed.logIndex ?? campaign.logLength;
-    // The turn first: from here its actions count as answered, whatever happens next.
     await current.recording;
+    await recordDelivered(campaign, completed);
+    // Only now: if a write above failed, the turn is still this table's and its actions are kept (keepFailedTurn).
+    work = null;
+    return completed;
+  }
+
+  /** Queue task's writes: the turn is answered. The turn first: from there its actions count as answered, come what may. */
+  async function recordDelivered(campaign: Campaign, completed: StoredTurn): Promise<void> {
+    const logIndex = completed.logIndex ?? campaign.logLength;
     await store.saveTurns(channelId, [completed]);
-    const lastMessageId = messageIds.at(-1);
-    if (lastMessageId !== undefined && result.options.length > 0) {
-      await store.saveOptionSet({ turnId: completed.turnId, channelId, messageId: lastMessageId, options: result.options, ...(result.checks === undefined ? {} : { checks: result.checks }), chosen: null, live: true });
+    const lastMessageId = completed.messageIds.at(-1);
+    if (lastMessageId !== undefined && completed.options.length > 0) {
+      await store.saveOptionSet({ turnId: completed.turnId, channelId, messageId: lastMessageId, options: completed.options, ...(completed.checks === undefined ? {} : { checks: completed.checks }), chosen: null, live: true });
     }
     await closeOptionsOf(completed.before?.previousOptionsTurnId ?? null);
     if (campaign.turnCount < completed.number) {
@@ -690,10 +706,7 @@ export function createTable(dependencies: TableDependencies) {
       });
     }
     await store.saveLogEntry(campaign.campaignId, logIndex, completed);
-    await forgetReportedRolls(current.rolls);
-    // Only now: if a write above failed, the turn is still this table's and its actions are kept (keepFailedTurn).
-    work = null;
-    return completed;
+    await forgetReportedRolls(completed.rolls ?? []);
   }
 
   /**
@@ -787,22 +800,7 @@ export function createTable(dependencies: TableDependencies) {
     return serialise(async () => {
       const campaign = await records.campaign();
       if (campaign?.held == null || campaign.campaignId !== held.campaign.campaignId) return campaign?.status === 'active';
-      const unshown = held.unshown;
-      if (unshown !== undefined && messageIds.length > 0) {
-        const [current] = (await store.getRecentTurns(channelId)).filter((turn) => turn.turnId === unshown.turnId);
-        if (current !== undefined && current.status === 'complete') {
-          const stale = current.messageIds;
-          await store.saveTurns(channelId, [{ ...current, messageIds }]);
-          const optionSet = await store.getOptionSet(current.turnId);
-          const lastMessageId = messageIds.at(-1);
-          if (lastMessageId !== undefined && current.options.length > 0 && (optionSet === undefined || optionSet.live)) {
-            await store.saveOptionSet({ turnId: current.turnId, channelId, messageId: lastMessageId, options: current.options, ...(current.checks === undefined ? {} : { checks: current.checks }), chosen: null, live: true });
-          }
-          void presenters
-            .markMessages({ channelId, messageIds: stale, note: 'shown again in full below' })
-            .catch((error: unknown) => logger.warn({ err: error }, 'could not mark the half-shown messages of a turn'));
-        }
-      }
+      if (held.unshown !== undefined && messageIds.length > 0) await moveToNewMessages(held.unshown.turnId, messageIds, 'shown again in full below');
       if (campaign.held.gmPaused === true) {
         await records.saveCampaign({ ...campaign, status: 'paused', held: null, updatedAt: now() });
         logger.info('Discord lets the DM write again; the table stays paused by its GM');
@@ -813,6 +811,25 @@ export function createTable(dependencies: TableDependencies) {
       kick();
       return true;
     });
+  }
+
+  /**
+   * Queue task: a delivered turn shown again in full (showTurnAgain) lives in its new messages from now on, its buttons
+   * on the last one; the old messages keep one line saying so.
+   */
+  async function moveToNewMessages(turnId: string, messageIds: string[], staleNote: string): Promise<void> {
+    const [current] = (await store.getRecentTurns(channelId)).filter((turn) => turn.turnId === turnId);
+    if (current === undefined || current.status !== 'complete') return;
+    const stale = current.messageIds;
+    await store.saveTurns(channelId, [{ ...current, messageIds }]);
+    const optionSet = await store.getOptionSet(current.turnId);
+    const lastMessageId = messageIds.at(-1);
+    if (lastMessageId !== undefined && current.options.length > 0 && (optionSet === undefined || optionSet.live)) {
+      await store.saveOptionSet({ turnId: current.turnId, channelId, messageId: lastMessageId, options: current.options, ...(current.checks === undefined ? {} : { checks: current.checks }), chosen: null, live: true });
+    }
+    void presenters
+      .markMessages({ channelId, messageIds: stale, note: staleNote })
+      .catch((error: unknown) => logger.warn({ err: error }, 'could not mark the old messages of a turn shown again'));
   }
 
   /** The whole turn, as one complete write with its buttons (not streamed: it was written long ago). */
@@ -1481,14 +1498,24 @@ export function createTable(dependencies: TableDependencies) {
    * `guildId`: the guild whose index listed this table.
    */
   async function recover(guildId: string): Promise<void> {
-    const interrupted = await serialise(async () => {
-      const campaign = await records.campaign();
-      if (campaign === undefined || campaign.status === 'ended') {
+    const found = await serialise(async () => {
+      const stored = await records.campaign();
+      if (stored === undefined || stored.status === 'ended') {
         await store.removeTable({ channelId, guildId });
-        return [];
+        return { interrupted: [], readWhole: [] };
       }
       // Listed by the index of versions before shards: from now on its guild's own index lists it.
-      await store.addTable({ channelId, guildId: campaign.guildId });
+      await store.addTable({ channelId, guildId: stored.guildId });
+      // Players had read the whole answer of these (only their options were missing): delivered as they are, never
+      // told again. One at a time, each on the campaign as the one before left it.
+      const readWhole = (await store.getRecentTurns(channelId))
+        .filter((turn) => belongsTo(turn, stored) && turn.status === 'in_progress' && turn.textWhole === true)
+        .sort((first, second) => first.number - second.number);
+      let campaign = stored;
+      for (const turn of readWhole) {
+        await recordDelivered(campaign, { ...turn, textWhole: undefined, status: 'complete', options: [], checks: undefined, finishedAt: now(), logIndex: campaign.logLength });
+        campaign = (await records.campaign()) ?? campaign;
+      }
       const [turns, waiting] = await Promise.all([store.getRecentTurns(channelId), records.waiting()]);
       const delivered = deliveredTurns(campaign, turns);
       const answered = new Set(delivered.flatMap((turn) => turn.actions.map((action) => action.id)));
@@ -1508,13 +1535,22 @@ export function createTable(dependencies: TableDependencies) {
         logger.info({ unfinishedTurns: unfinished.length, actions: toAnswer.length }, 'answering what a restart left unanswered');
       }
       if (campaign.held != null) void releaseHold({ now: true });
-      return unfinished;
+      return { interrupted: unfinished, readWhole };
     });
-    for (const turn of interrupted) {
+    for (const turn of found.interrupted) {
       if (turn.messageIds.length === 0) continue;
       await presenters
         .markMessages({ channelId, messageIds: turn.messageIds, note: 'interrupted by a restart' })
         .catch((error: unknown) => logger.warn({ err: error, turnId: turn.turnId }, 'could not mark an interrupted turn'));
+    }
+    // The restart may have cut the last edits of a turn read whole: it is shown again, complete, as the one answer.
+    for (const turn of found.readWhole) {
+      try {
+        const messageIds = await showTurnAgain({ ...turn, options: [] });
+        await serialise(() => moveToNewMessages(turn.turnId, messageIds, 'cut short by a restart: shown in full below'));
+      } catch (error) {
+        logger.warn({ err: error, turnId: turn.turnId }, 'could not show again a turn a restart cut short; it stays as shown');
+      }
     }
     kick();
   }
@@ -1590,7 +1626,7 @@ export function createTable(dependencies: TableDependencies) {
 type TurnText = { sink: TurnSink; narrative(): string; response(): string; whole(): boolean };
 
 /** Passes every event on, and keeps the turn's text: what players have read when a turn is cut short. */
-function watchTurnText(next: TurnSink): TurnText {
+function watchTurnText(next: TurnSink, onWhole: (narrative: string, response: string) => void): TurnText {
   let narrative = '';
   let response = '';
   let responseEnded = false;
@@ -1599,7 +1635,10 @@ function watchTurnText(next: TurnSink): TurnText {
       if (event.type === 'narrative_chunk') narrative += event.content;
       if (event.type === 'player_response_chunk') {
         response += event.content;
-        if (event.is_final) responseEnded = true;
+        if (event.is_final && !responseEnded) {
+          responseEnded = true;
+          onWhole(narrative, response);
+        }
       }
       return next(event);
     },

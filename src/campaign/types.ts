@@ -107,6 +107,11 @@ export type StoredTurn = {
   before?: TurnSnapshot | undefined;
   /** Position in the campaign's log, once delivered. */
   logIndex?: number | undefined;
+  /**
+   * On a turn in progress: its narrative and response are here in full (the model had finished them; the options were
+   * still coming). Players have read that answer, so a restart delivers it as it is instead of telling another one.
+   */
+  textWhole?: true | undefined;
 };
 
 /** The options behind the buttons of one turn: custom_ids carry only the turn id and an index. */

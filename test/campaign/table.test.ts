@@ -433,6 +433,44 @@ describe('the table', () => {
     expect(await store.getWaiting(CHANNEL)).toEqual([]);
   });
 
+  it('after a crash once players had read the whole answer, delivers that answer as it is and never tells another', async () => {
+    const first = recordingPresenters();
+    const table = await openedTable(startTables(first.factory));
+    const optionsHeld = createGate();
+    fake.respondWith(dmResponder({ options: reply.json({ options: ['Swim', 'Climb', 'Shout'] }, { hold: { until: optionsHeld.until } }) }));
+    await table.submit(action('Alice', 'I dive for the drowned bell'));
+    // The narrative and response are whole; the options are held: the process dies here (nothing shuts it down).
+    await waitUntil(async () => (await store.getRecentTurns(CHANNEL)).some((turn) => turn.status === 'in_progress' && turn.textWhole === true));
+    const cutShort = (await store.getRecentTurns(CHANNEL)).at(-1);
+    const read = first.turns[1]?.events.filter((event) => event.type === 'narrative_chunk' || event.type === 'player_response_chunk').map((event) => ('content' in event ? event.content : '')).join('');
+
+    fake.clear();
+    fake.respondWith(dmResponder());
+    const second = recordingPresenters();
+    const restarted = startTables(second.factory);
+    await restarted.recover([GUILD]);
+    await restarted.of(CHANNEL).idle();
+    expect(narrativePrompts()).toEqual([]);
+    const [delivered] = (await store.getRecentTurns(CHANNEL)).filter((turn) => turn.turnId === cutShort?.turnId);
+    expect(delivered).toMatchObject({ status: 'complete', number: 2, options: [] });
+    expect(`${delivered?.narrative}${delivered?.response}`).toBe(read);
+    expect(delivered?.textWhole).toBeUndefined();
+    // Shown again in full (the crash may have cut its last edits), the old messages saying so.
+    const shownAgain = second.turns[0];
+    expect(shownAgain?.finished).toBe(true);
+    expect(shownAgain?.events.map((event) => ('content' in event ? event.content : '')).join('')).toBe(read);
+    expect(second.marked).toEqual([{ messageIds: cutShort?.messageIds, note: 'cut short by a restart: shown in full below' }]);
+    expect(delivered?.messageIds).toEqual(['m1']);
+    expect(await store.getWaiting(CHANNEL)).toEqual([]);
+
+    await restarted.of(CHANNEL).submit(action('Bob', 'I ring the bell'));
+    await restarted.of(CHANNEL).idle();
+    expect(narrativePrompts()).toHaveLength(1);
+    expect(narrativePrompts()[0]?.endsWith('## This turn\'s actions\n- Bob: "I ring the bell"')).toBe(true);
+    expect((await store.getCampaign(CHANNEL))?.turnCount).toBe(3);
+    optionsHeld.open();
+  });
+
   it('folds old turns into the running summary so the prompt stays bounded', async () => {
     fake.respondWith(dmResponder({ unknown: reply.text('SUMMARY: the crew took the glass ship and owes the kraken a song.') }));
     const table = await openedTable(startTables(recordingPresenters().factory));

@@ -134,6 +134,11 @@ const FOLD_ATTEMPTS = 3;
 const HOLD_RETRY_MS = 15_000;
 /** Posted when a held table can write again, before the turn players did not see whole is shown again. */
 const HOLD_LIFTED_NOTICE = '*(The DM can write in this channel again. The story goes on from here.)*';
+/** Posted once when the store fails as a turn would begin; the table looks again after a growing wait. */
+const STORE_READ_NOTICE =
+  "⚠️ *The DM could not read this table's memory (the store did not answer). Your actions are kept and will be answered as soon as it does.*";
+const BEGIN_RETRY_FIRST_MS = 2_000;
+const BEGIN_RETRY_LAST_MS = 60_000;
 
 type StopReason = 'ended' | 'stopped' | 'restarting' | 'withdrawn';
 
@@ -268,6 +273,9 @@ export function createTable(dependencies: TableDependencies) {
   let retryAsked = false;
   /** The request that started the campaign, until its opening begins: the opening may be shown through it (memory only). */
   let openingOrigin: string | null = null;
+  /** The store failed as a turn would begin: the wait before the table looks again, and whether players were told. */
+  let beginRetryMs = 0;
+  let beginRetry: ReturnType<typeof setTimeout> | null = null;
 
   /** Tasks asked for and not yet finished: a table with none, and nothing else going on, may be let go. */
   let pendingTasks = 0;
@@ -327,8 +335,34 @@ export function createTable(dependencies: TableDependencies) {
     }
     // Not after the previous turn's scene metadata: a player who answers as the buttons appear gets the DM's first
     // words at once (the metadata call takes seconds); that scene joins this turn's snapshot when it lands.
-    const begun = await serialise(beginTurn);
+    let begun: Awaited<ReturnType<typeof beginTurn>>;
+    try {
+      begun = await serialise(beginTurn);
+    } catch (error) {
+      couldNotBegin(error);
+      return 'idle';
+    }
+    beginRetryMs = 0;
     return begun === null ? 'idle' : await begun.played;
+  }
+
+  /**
+   * The store failed before a turn was recorded: nothing was taken from the waiting list, so every action is still
+   * there. Players are told once, in plain words, and the table looks again after a wait that grows to a minute.
+   */
+  function couldNotBegin(error: unknown): void {
+    const told = beginRetryMs > 0;
+    beginRetryMs = told ? Math.min(beginRetryMs * 2, BEGIN_RETRY_LAST_MS) : BEGIN_RETRY_FIRST_MS;
+    logger.error({ err: error, retryInMs: beginRetryMs }, 'could not begin a turn: the store failed; trying again');
+    if (!told) {
+      void presenters.notice(channelId, STORE_READ_NOTICE).catch((noticeError: unknown) => logger.warn({ err: noticeError }, 'could not tell the table the store failed'));
+    }
+    if (beginRetry !== null) return;
+    beginRetry = setTimeout(() => {
+      beginRetry = null;
+      if (!dependencies.isShuttingDown()) kick();
+    }, beginRetryMs);
+    beginRetry.unref();
   }
 
   /** Queue task: takes the next batch, snapshots the state, starts the model, and records the turn before the next task. */

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCampaignStore } from '../../src/campaign/keyv-campaign-store.ts';
+import { StoreUnreachableError } from '../../src/campaign/store-failure.ts';
 import type { PresenterFactory, TurnPresenter } from '../../src/campaign/presenter.ts';
 import type { Summariser } from '../../src/campaign/fold-plan.ts';
 import { createTables, type Tables } from '../../src/campaign/tables.ts';
@@ -91,11 +92,11 @@ afterEach(async () => {
   await rm(directory, { recursive: true, force: true });
 });
 
-function startTables(presenters: PresenterFactory, summarise?: Summariser): Tables {
+function startTables(presenters: PresenterFactory, summarise?: Summariser, over: CampaignStore = store): Tables {
   const llm = createLlmClient({ apiKey: 'k', baseUrl: fake.url, firstTokenTimeoutMs: 2000, chunkTimeoutMs: 1000, totalTimeoutMs: 5000, maxRetries: 0 });
   const orchestrator = createOrchestrator({ llm, models: { narrative: 'm', response: 'm', options: 'm', metadata: 'm' }, logger });
   const tables = createTables({
-    store,
+    store: over,
     orchestrator,
     presenters,
     logger,
@@ -469,6 +470,35 @@ describe('the table', () => {
     expect(narrativePrompts()[0]?.endsWith('## This turn\'s actions\n- Bob: "I ring the bell"')).toBe(true);
     expect((await store.getCampaign(CHANNEL))?.turnCount).toBe(3);
     optionsHeld.open();
+  });
+
+  it('tells the table once when the store fails as a turn would begin, keeps the action, and answers it when the store is back', async () => {
+    await openedTable(startTables(recordingPresenters().factory));
+    // Another process's table (or this one's, after it was let go idle) reads the channel's turns afresh.
+    let broken = false;
+    const flaky: CampaignStore = {
+      ...store,
+      getRecentTurns: async (channelId) => {
+        if (broken) throw new StoreUnreachableError(new Error('connection refused'));
+        return store.getRecentTurns(channelId);
+      },
+    };
+    const later = recordingPresenters();
+    const table = startTables(later.factory, undefined, flaky).of(CHANNEL);
+    broken = true;
+    fake.clear();
+    expect((await table.submit(action('Alice', 'I bail water'))).status).toBe('started');
+    await waitUntil(() => later.notices.length > 0);
+    expect(later.notices).toEqual([expect.stringContaining('Your actions are kept and will be answered as soon as it does')]);
+    expect((await store.getWaiting(CHANNEL)).map((waiting) => waiting.text)).toEqual(['I bail water']);
+    expect(narrativePrompts()).toEqual([]);
+
+    broken = false;
+    await waitUntil(() => narrativePrompts().length === 1);
+    await table.idle();
+    expect(narrativePrompts()[0]?.endsWith('## This turn\'s actions\n- Alice: "I bail water"')).toBe(true);
+    expect(await store.getWaiting(CHANNEL)).toEqual([]);
+    expect(later.notices).toHaveLength(1);
   });
 
   it('folds old turns into the running summary so the prompt stays bounded', async () => {

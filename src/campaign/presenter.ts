@@ -58,12 +58,19 @@ export type PresenterFactory = {
    */
   withdrawMessages(input: { channelId: string; messageIds: string[] }): Promise<void>;
   /**
-   * Round mode's one status line in the channel: who the round still waits for (posted once, then edited), or null
-   * when the round is complete. Low priority, never awaited: the turn's own writes come first.
+   * Round mode's one status line in the channel: who the round still waits for (posted once, then edited), then how it
+   * ended. Low priority, never awaited: the turn's own writes come first.
    */
-  showRoundStatus(input: { channelId: string; waitingFor: string[] | null }): void;
+  showRoundStatus(input: { channelId: string; status: RoundStatus }): void;
   /** Posts text as the DM (a GM's narration), split across messages where it must be; resolves with their ids. */
   post(channelId: string, text: string): Promise<{ messageIds: string[] }>;
   /** A short notice in the channel (not part of a turn). */
   notice(channelId: string, text: string): Promise<void>;
 };
+
+export type RoundStatus =
+  | { state: 'waiting'; waitingFor: string[] }
+  /** The round's turn begins; `missing`: who its time limit went on without. */
+  | { state: 'answered'; missing: string[] }
+  /** The campaign ended, or a new one started, before the round was answered. */
+  | { state: 'closed' };

@@ -267,6 +267,8 @@ export function createTable(dependencies: TableDependencies) {
   let roundTimer: ReturnType<typeof setTimeout> | null = null;
   /** Whether the channel shows a status line for the round, to be marked complete when its turn begins. */
   let roundShown = false;
+  /** Who the round was still waiting for when last looked at: its line names them if the time limit goes on without. */
+  let roundMissing: string[] = [];
   /** The X-card withdrew the last turn: the next one is told to take the story another way (memory only). */
   let redirectNext = false;
   /** A "Try again" was pressed and its turn has not begun yet: a second press is told the DM is on it. */
@@ -387,7 +389,7 @@ export function createTable(dependencies: TableDependencies) {
       return null;
     }
     if (!opening && sealedBatch === null && campaign.settings.rounds === true && waitForRound(campaign, recentTurns, waiting)) return null;
-    endRound();
+    endRound('answered');
     // Read in the turn's own task: a roll made from here on is queued behind it, so the next turn reports it.
     const [sheets, rolls, lore, whispers] = await Promise.all([
       store.getCharacters(campaign.campaignId),
@@ -453,6 +455,7 @@ export function createTable(dependencies: TableDependencies) {
     const openedAt = (roundOpenedAt ??= Date.now());
     const deadline = roundDeadline(openedAt, campaign.settings.roundSeconds);
     const waitsFor = roundWaitsFor(campaign, recentTurns, waiting);
+    roundMissing = waitsFor.map((member) => member.name);
     if (waitsFor.length === 0 || Date.now() >= deadline) return false;
     if (roundTimer === null) {
       roundTimer = setTimeout(() => {
@@ -462,17 +465,21 @@ export function createTable(dependencies: TableDependencies) {
       roundTimer.unref();
     }
     roundShown = true;
-    presenters.showRoundStatus({ channelId, waitingFor: waitsFor.map((member) => member.name) });
+    presenters.showRoundStatus({ channelId, status: { state: 'waiting', waitingFor: roundMissing } });
     return true;
   }
 
-  /** A turn begins: the round is over. Actions left for the next turn open the next round when that is looked at. */
-  function endRound(): void {
+  /**
+   * A turn begins (`answered`: the round's line says who its time limit went on without), or the campaign ends: the
+   * round is over. Actions left for the next turn open the next round when that is looked at.
+   */
+  function endRound(how: 'answered' | 'closed'): void {
     if (roundTimer !== null) clearTimeout(roundTimer);
     roundTimer = null;
     roundOpenedAt = null;
-    if (roundShown) presenters.showRoundStatus({ channelId, waitingFor: null });
+    if (roundShown) presenters.showRoundStatus({ channelId, status: how === 'answered' ? { state: 'answered', missing: roundMissing } : { state: 'closed' } });
     roundShown = false;
+    roundMissing = [];
   }
 
   /**
@@ -1153,7 +1160,7 @@ export function createTable(dependencies: TableDependencies) {
   function forgetTheMoment(): void {
     sealedBatch = null;
     redirectNext = false;
-    endRound();
+    endRound('closed');
   }
 
   /** Clears `work` and aborts it: from here on, no write of that turn or narration is accepted. */

@@ -1,5 +1,5 @@
 import { escapeMarkdown, REST, RESTEvents, Routes, type Client } from 'discord.js';
-import { WITHDRAWN_TEXT, type PresenterFactory } from '../campaign/presenter.ts';
+import { WITHDRAWN_TEXT, type PresenterFactory, type RoundStatus } from '../campaign/presenter.ts';
 import type { Logger } from '../logger.ts';
 import { buildRetiredOptionRows } from './render/disable-buttons.ts';
 import type { ScheduledMessage } from './render/channel-write-scheduler.ts';
@@ -172,18 +172,18 @@ export function createDiscordPresenters(input: {
       }
     },
 
-    showRoundStatus({ channelId, waitingFor }) {
+    showRoundStatus({ channelId, status }) {
       try {
         const port = createMessagePort(channelFor(channelId));
         const scheduler = schedulers.getScheduler(channelId);
         const known = roundLines.get(channelId);
-        // One line per round: posted once, then edited; a complete round leaves its line saying so.
+        // One line per round: posted once, then edited; a round that ends leaves its line saying how.
+        const waiting = status.state === 'waiting';
+        if (!waiting && known === undefined) return;
         const line = known ?? scheduler.newMessage(port);
-        if (waitingFor === null) roundLines.delete(channelId);
-        else roundLines.set(channelId, line);
-        if (waitingFor === null && known === undefined) return;
-        const content = waitingFor === null ? '✅ *Everyone is in: the DM answers the round.*' : `⏳ *The round waits for: ${waitingFor.map((name) => escapeMarkdown(name)).join(', ')}*`;
-        void line.write({ content, components: [] }, 'partial').catch(() => undefined);
+        if (waiting) roundLines.set(channelId, line);
+        else roundLines.delete(channelId);
+        void line.write({ content: roundLine(status), components: [] }, 'partial').catch(() => undefined);
       } catch (error) {
         logger.warn({ err: error, channelId }, 'could not show the round status');
       }
@@ -215,4 +215,16 @@ export function createDiscordPresenters(input: {
       await Promise.race([idle, new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
     },
   };
+}
+
+function roundLine(status: RoundStatus): string {
+  const names = (members: string[]): string => members.map((name) => escapeMarkdown(name)).join(', ');
+  switch (status.state) {
+    case 'waiting':
+      return `⏳ *The round waits for: ${names(status.waitingFor)}*`;
+    case 'answered':
+      return status.missing.length === 0 ? '✅ *Everyone is in: the DM answers the round.*' : `⌛ *Time is up: the DM answers the round without ${names(status.missing)}.*`;
+    case 'closed':
+      return '⏹️ *The round is closed.*';
+  }
 }

@@ -23,7 +23,7 @@ function actionsOf(request: RecordedRequest | undefined): string[] {
 }
 
 function statusLine(): MessageSnapshot | undefined {
-  return world.botMessages(channel).find((message) => message.content.startsWith('⏳ *The round waits for') || message.content.startsWith('✅ *Everyone is in'));
+  return world.botMessages(channel).findLast((message) => ['⏳ *The round waits for', '✅ *Everyone is in', '⌛ *Time is up'].some((start) => message.content.startsWith(start)));
 }
 
 async function play(user: string, content: string): Promise<void> {
@@ -82,6 +82,11 @@ describe('round mode', () => {
     await world.discord.waitFor(() => (narratives().length === before + 1 ? true : undefined), { description: 'the round answered at its time limit', timeoutMs: 15_000 });
     expect(Date.now() - startedAt).toBeGreaterThanOrEqual(9000);
     expect(actionsOf(narratives().at(-1))).toEqual(['- Alice: "I cut the ladder"', '- Bob: "I sound the horn"']);
+    // The round's line says it went on without Carol, not that everyone was in.
+    await world.discord.waitFor(() => (statusLine()?.content === '⌛ *Time is up: the DM answers the round without Carol.*' ? true : undefined), {
+      description: 'the round line saying time is up',
+      timeoutMs: 15_000,
+    });
     await world.bot.tables.of(world.discord.channels[channel]?.id ?? '').idle();
     expect(refusedRequests(world)).toEqual([]);
   });

@@ -5,11 +5,14 @@ import { whisperWithdrawn } from './whispers.ts';
 // The campaign's log as a Markdown document for the GM (`/gm export`): the premise, the running summary, the lorebook
 // (the export is the GM's, so every entry, called up or not), then every delivered turn in order, with the players'
 // actions, the dice rolled before it, the DM's text, the options offered and which one was taken.
-// Turns taken back by `/gm undo` or replaced by `/gm reroll` stay in the log, marked, so the export is the whole story.
+// Turns taken back by `/gm undo` or the X-card, or replaced by `/gm reroll`, stay in the log, marked, so the export is
+// the whole story.
 // Whispers appear after the turn they followed, each marked private: the GM reads them, the table never did.
 
 const STATUS_MARKS: Partial<Record<StoredTurn['status'], string>> = {
   discarded: ' (replaced by a reroll)',
+  // Never who tapped it: the X-card is anonymous, to the GM too.
+  withdrawn: ' (withdrawn with the X-card)',
   undone: ' (undone by the GM)',
 };
 

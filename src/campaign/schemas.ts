@@ -135,7 +135,7 @@ export const storedTurnSchema = z.object({
   guildId: z.string(),
   kind: z.enum(['turn', 'narration']).default('turn'),
   number: count,
-  status: z.enum(['in_progress', 'complete', 'interrupted', 'stopped', 'discarded', 'undone']),
+  status: z.enum(['in_progress', 'complete', 'interrupted', 'stopped', 'discarded', 'withdrawn', 'undone']),
   actions: z.array(playerActionSchema),
   narrative: z.string(),
   response: z.string(),

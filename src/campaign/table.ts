@@ -1276,7 +1276,7 @@ export function createTable(dependencies: TableDependencies) {
         const waiting = await records.waiting();
         await records.saveWaiting(uniqueActions([...taken.turn.actions, ...waiting]));
         await taken.recording;
-        await store.saveTurns(channelId, [{ ...snapshotOf(taken.turn), status: 'discarded', finishedAt: now() }]);
+        await store.saveTurns(channelId, [{ ...snapshotOf(taken.turn), status: 'withdrawn', finishedAt: now() }]);
         if (taken.turn.actions.length > 0) sealedBatch = new Set(taken.turn.actions.map((action) => action.id));
         redirectNext = true;
         return { status: 'withdrawn' };
@@ -1289,7 +1289,7 @@ export function createTable(dependencies: TableDependencies) {
         await records.saveWaiting(uniqueActions([...last.actions, ...waiting]));
         sealedBatch = new Set(last.actions.map((action) => action.id));
       }
-      await rewind(campaign, last.before, [last], 'discarded');
+      await rewind(campaign, last.before, [last], 'withdrawn');
       void presenters
         .withdrawMessages({ channelId, messageIds: last.messageIds })
         .catch((error: unknown) => logger.warn({ err: error }, 'could not withdraw the messages of a turn'));
@@ -1382,7 +1382,7 @@ export function createTable(dependencies: TableDependencies) {
     else await records.saveScene({ metadata: snapshot.scene, gmEdits: stored?.gmEdits ?? null });
     const previousId = snapshot.previousOptionsTurnId;
     const optionSet = previousId === null ? undefined : await store.getOptionSet(previousId);
-    if (optionSet !== undefined && status === 'discarded') await store.saveOptionSet({ ...optionSet, chosen: null, live: true });
+    if (optionSet !== undefined && (status === 'discarded' || status === 'withdrawn')) await store.saveOptionSet({ ...optionSet, chosen: null, live: true });
   }
 
   /**

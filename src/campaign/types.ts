@@ -68,7 +68,8 @@ export type TableHold = {
  * - discarded: replaced by `/gm reroll`
  * - undone: taken back by `/gm undo`
  */
-export type TurnStatus = 'in_progress' | 'complete' | 'interrupted' | 'stopped' | 'discarded' | 'undone';
+/** 'discarded': replaced by a GM's reroll; 'withdrawn': taken back by the X-card; 'undone': by a GM's undo. */
+export type TurnStatus = 'in_progress' | 'complete' | 'interrupted' | 'stopped' | 'discarded' | 'withdrawn' | 'undone';
 
 /** The table's state as a turn found it: what undo and reroll put back. */
 export type TurnSnapshot = {

@@ -18,7 +18,7 @@ const ANSWER_IN_PROMPT_CHARACTERS = 500;
 export function whisperWithdrawn(whisper: StoredWhisper, turns: readonly StoredTurn[]): boolean {
   if (whisper.afterTurnId === null) return false;
   const turn = turns.find((candidate) => candidate.turnId === whisper.afterTurnId);
-  return turn !== undefined && (turn.status === 'undone' || turn.status === 'discarded');
+  return turn !== undefined && (turn.status === 'undone' || turn.status === 'discarded' || turn.status === 'withdrawn');
 }
 
 /** The whispers that still stand, oldest first. */

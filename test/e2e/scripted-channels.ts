@@ -81,7 +81,7 @@ export function requestsOf(requests: readonly RecordedRequest[], channels: reado
   return requests.filter((request) => phaseOf(request) === phase && channelOf(request, channels) === channel);
 }
 
-export type LoggedTurn = { number: number; status: 'delivered' | 'replaced' | 'undone'; opening: boolean; actions: string[]; text: string };
+export type LoggedTurn = { number: number; status: 'delivered' | 'replaced' | 'withdrawn' | 'undone'; opening: boolean; actions: string[]; text: string };
 
 /** The turns of a `/gm export` Markdown file, in order; actions read "Name: words" (a chosen option too). */
 export function parseCampaignLog(markdown: string): LoggedTurn[] {
@@ -92,7 +92,7 @@ export function parseCampaignLog(markdown: string): LoggedTurn[] {
     const actions = [...section.matchAll(/^- \*\*(.+?)\*\*(?: chose)?: (.*)$/gm)].map((match) => `${match[1]}: ${match[2]}`);
     return {
       number: Number(heading?.[1] ?? 0),
-      status: rest.includes('replaced by a reroll') ? 'replaced' : rest.includes('undone') ? 'undone' : 'delivered',
+      status: rest.includes('replaced by a reroll') ? 'replaced' : rest.includes('withdrawn') ? 'withdrawn' : rest.includes('undone') ? 'undone' : 'delivered',
       opening: rest.includes('the opening scene'),
       actions,
       text: section,

@@ -3,7 +3,7 @@ import type { MessageSnapshot } from '../support/discord-emulator/index.ts';
 import { reply, type RecordedRequest } from '../support/fake-openai.ts';
 import { createGate } from '../support/gate.ts';
 import { announced, refusedRequests, startBotWorld, waitForOptions, type BotWorld } from './bot-world.ts';
-import { channelOf, createChannelScript, premiseOf, requestsOf, turnMessages as turnMessagesIn, waitForFailureNote, waitForTurnAfter } from './scripted-channels.ts';
+import { channelOf, createChannelScript, exportedLog, premiseOf, requestsOf, turnMessages as turnMessagesIn, waitForFailureNote, waitForTurnAfter } from './scripted-channels.ts';
 
 // The X-card: anyone taps it, privately; the turn on the table turns into "The scene shifts." and the DM plays it
 // again another way, without ever seeing the withdrawn text again.
@@ -82,6 +82,12 @@ describe('the X-card', () => {
     }
     // Nothing public names who tapped it: the only new public messages are the DM's turns.
     expect(world.botMessages(channel).slice(publicBefore).every((message) => !message.content.includes('Bob') && !message.content.includes('bob'))).toBe(true);
+    // The GM's export keeps the withdrawn turn, marked for what it was, and still without the tapper's name.
+    await world.bot.tables.of(world.discord.channels[channel]?.id ?? '').idle();
+    const log = await exportedLog(world.discord, channel);
+    expect(log.map((turn) => turn.status)).toEqual(['delivered', 'withdrawn', 'delivered', 'delivered']);
+    expect(log[1]?.text).toContain('(withdrawn with the X-card)');
+    expect(log.map((turn) => turn.text).join('\n')).not.toMatch(/bob/i);
   });
 
   it('withdraws a turn while it is being written, before the rest of it can appear', async () => {

@@ -18,13 +18,14 @@ import {
 } from './scripted-channels.ts';
 
 // The fault matrix, Discord side: one fault of Discord at a time, injected at the network boundary (the emulator's
-// failNext and gateway closes), while a real table plays. Each case asserts what the players see (the turn's exact
-// text, its buttons once) and that every accepted action is answered by exactly one delivered turn.
+// failNext, a moderator's delete and gateway closes), while a real table plays. Each case asserts what the players
+// see (the turn's exact text, its buttons once) and that every accepted action is answered by exactly one delivered
+// turn.
 //
 // The emulator's failNext matches a route in every channel, so the cases run one after another and each injects its
 // fault only at a moment when the one write it aims at is the next one: the model is held on a gate until then.
 
-const CHANNELS = ['create-429', 'edit-429', 'final-500', 'gateway-resume', 'gateway-reidentify'] as const;
+const CHANNELS = ['create-429', 'edit-429', 'final-500', 'final-stuck', 'final-gone', 'gateway-resume', 'gateway-reidentify'] as const;
 type Channel = (typeof CHANNELS)[number];
 
 const STREAMED = Array.from(
@@ -40,6 +41,14 @@ const EDIT_ROUTE = '/channels/:channelId/messages/:messageId';
 const FOLLOW_UP_ROUTE = '/webhooks/:applicationId/:interactionToken';
 const FOLLOW_UP_EDIT_ROUTE = '/webhooks/:applicationId/:interactionToken/messages/:messageId';
 const TURN_ROUTES: readonly string[] = [MESSAGE_ROUTE, EDIT_ROUTE, FOLLOW_UP_ROUTE, FOLLOW_UP_EDIT_ROUTE];
+/**
+ * A final edit that Discord keeps failing: discord.js tries each request 4 times (its 3 retries), and the bot makes
+ * the final write 3 times (twice again, after 1 s and 3 s) before it goes on in a new message.
+ */
+const STUCK_FINAL_FAILURES = 4 * 3;
+/** The first line of the message a turn goes on in, when its own could not take the final text or was deleted. */
+const STUCK_NOTE = '-# *(Discord would not update the message above; the turn goes on here)*';
+const GONE_NOTE = "-# *(the DM's earlier message was removed; the turn goes on here)*";
 
 let world: BotWorld;
 let script: ChannelScript;
@@ -208,6 +217,96 @@ describe('Discord fails', () => {
     await expectAnsweredOnce(world.discord, narratives(channel), channel, [action]);
   });
 
+  it('5xx on the final edit beyond every retry: the turn goes on in a new message, with one short note and its buttons; answered once, also after the next turn', async () => {
+    const channel = 'final-stuck';
+    await allIdle();
+    const gate = createGate();
+    script.next(channel, 'narrative', reply.text(STREAMED, { chunkDelayMs: 5 }));
+    script.next(channel, 'options', reply.json({ options: SAMPLE_OPTIONS }, { hold: { until: gate.until } }));
+    const first = await clickSecondOption(channel);
+    const shown = await world.discord.waitFor(() => turnsAfterOpening(channel).find((message) => message.content === `${WHOLE_TURN}${WRITING_MARK}`), {
+      timeoutMs: 15_000,
+      description: 'the whole text shown, waiting for its options',
+    });
+    const from = world.discord.requests.length;
+    world.discord.failNext({ method: 'PATCH', route: FOLLOW_UP_EDIT_ROUTE, status: 500, times: STUCK_FINAL_FAILURES });
+    gate.open();
+
+    const turn = await waitForTurnAfter(world.discord, channel, shown.id, 20_000);
+    // What the players see: the message Discord would not update stays as it was, without buttons; the turn goes on
+    // below it, whole, under one short note, and ends with its buttons.
+    expect(world.discord.message(shown.id)?.content).toBe(`${WHOLE_TURN}${WRITING_MARK}`);
+    expect(optionButtons(world.discord.message(shown.id))).toEqual([]);
+    expect(turn.content).toBe(`${STUCK_NOTE}\n${WHOLE_TURN}`);
+    expect(optionButtons(turn).map((button) => button.label)).toEqual(SAMPLE_OPTIONS);
+    const writes = writesOf(channel, from);
+    expect(writes.filter((request) => request.status === 500)).toHaveLength(STUCK_FINAL_FAILURES);
+    expect(writes.filter((request) => request.status === 500).every((request) => request.method === 'PATCH' && request.path.endsWith(`/messages/${shown.id}`))).toBe(true);
+    expect(writes.filter((request) => request.status === 200).map((request) => [request.method, request.route])).toEqual([['POST', FOLLOW_UP_ROUTE]]);
+    await idle(channel);
+    expect(turnsAfterOpening(channel).map((message) => message.id)).toEqual([shown.id, turn.id]);
+    await expectAnsweredOnce(world.discord, narratives(channel), channel, [first]);
+
+    // The next turn answers only its own action: the one shown in the new message is not carried over.
+    const second = write(channel, 'carol', 'I follow the lantern into the reeds');
+    const next = await waitForTurnAfter(world.discord, channel, turn.id);
+    expect(next.content, 'the next turn answers its own action, not the one before again').toBe(`The tavern falls silent as the door swings open. Rain hammers the shutters.\n\n${RESPONSE}`);
+    await idle(channel);
+    expect(turnsAfterOpening(channel).filter((message) => message.content.includes(STUCK_NOTE))).toHaveLength(1);
+    // Its buttons are retired by a low-priority edit of the message they are on, within the channel's write budget.
+    await world.discord.waitFor(() => (optionButtons(world.discord.message(turn.id)).every((button) => button.disabled) ? true : undefined), {
+      timeoutMs: 12_000,
+      description: 'the buttons of the turn before retired',
+    });
+    const delivered = await expectAnsweredOnce(world.discord, narratives(channel), channel, [first, second]);
+    expect(delivered.map((entry) => entry.actions)).toEqual([[first], [second]]);
+  });
+
+  it('404 (10008) on the final edit, the message deleted by a moderator: the turn goes on in a new message, with one short note and its buttons; answered once, also after the next turn', async () => {
+    const channel = 'final-gone';
+    await allIdle();
+    const gate = createGate();
+    script.next(channel, 'narrative', reply.text(STREAMED, { chunkDelayMs: 5 }));
+    script.next(channel, 'options', reply.json({ options: SAMPLE_OPTIONS }, { hold: { until: gate.until } }));
+    const first = write(channel, 'alice', 'I wave the lantern bearer over');
+    const shown = await world.discord.waitFor(() => turnsAfterOpening(channel).find((message) => message.content === `${WHOLE_TURN}${WRITING_MARK}`), {
+      timeoutMs: 15_000,
+      description: 'the whole text shown, waiting for its options',
+    });
+    // Deleted while the options are written: the next write of the turn is its final edit, and Discord answers 10008.
+    const from = world.discord.requests.length;
+    world.discord.deleteMessage(shown.id);
+    gate.open();
+
+    const turn = await waitForTurnAfter(world.discord, channel, shown.id);
+    expect(world.discord.message(shown.id)?.deleted).toBe(true);
+    expect(turn.content).toBe(`${GONE_NOTE}\n${WHOLE_TURN}`);
+    expect(optionButtons(turn).map((button) => button.label)).toEqual(SAMPLE_OPTIONS);
+    const writes = writesOf(channel, from);
+    expect(writes.map((request) => [request.method, request.route, request.status, request.errorCode])).toEqual([
+      ['PATCH', EDIT_ROUTE, 404, 10008],
+      ['POST', MESSAGE_ROUTE, 200, undefined],
+    ]);
+    expect(writes[0]?.path.endsWith(`/messages/${shown.id}`)).toBe(true);
+    await idle(channel);
+    expect(turnsAfterOpening(channel).filter((message) => !message.deleted).map((message) => message.id)).toEqual([turn.id]);
+    await expectAnsweredOnce(world.discord, narratives(channel), channel, [first]);
+
+    // The next turn answers only its own action: the one shown in the new message is not carried over.
+    const second = write(channel, 'bob', 'I hold up my own lantern in answer');
+    const next = await waitForTurnAfter(world.discord, channel, turn.id);
+    expect(next.content, 'the next turn answers its own action, not the one before again').toBe(`The tavern falls silent as the door swings open. Rain hammers the shutters.\n\n${RESPONSE}`);
+    await idle(channel);
+    expect(turnsAfterOpening(channel).filter((message) => message.content.includes(GONE_NOTE))).toHaveLength(1);
+    // Its buttons are retired by a low-priority edit of the message they are on, within the channel's write budget.
+    await world.discord.waitFor(() => (optionButtons(world.discord.message(turn.id)).every((button) => button.disabled) ? true : undefined), {
+      timeoutMs: 12_000,
+      description: 'the buttons of the turn before retired',
+    });
+    const delivered = await expectAnsweredOnce(world.discord, narratives(channel), channel, [first, second]);
+    expect(delivered.map((entry) => entry.actions)).toEqual([[first], [second]]);
+  });
+
   it('the gateway closes mid-turn: the turn still finishes in the channel, the bot resumes, and the next action is answered', async () => {
     const channel = 'gateway-resume';
     await allIdle();
@@ -265,7 +364,7 @@ describe('Discord fails', () => {
     expect(delivered.map((entry) => entry.actions)).toEqual([[first], [second]]);
   });
 
-  // A message deleted mid-turn (404, 10008) and the bot losing Send Messages mid-turn (50013): turn-delivery.e2e.test.ts.
+  // A message deleted mid-stream (404, 10008) and the bot losing Send Messages mid-turn (50013): turn-delivery.e2e.test.ts.
 
   it('refused nothing but the injected faults', () => {
     expect(refusedRequests(world).map((request) => [request.method, request.route, request.status])).toEqual([
@@ -274,6 +373,11 @@ describe('Discord fails', () => {
     ]);
     expect(world.discord.requests.filter((request) => request.status >= 500).map((request) => [request.method, request.route, request.status])).toEqual([
       ['PATCH', FOLLOW_UP_EDIT_ROUTE, 500],
+      ...Array.from({ length: STUCK_FINAL_FAILURES }, () => ['PATCH', FOLLOW_UP_EDIT_ROUTE, 500]),
+    ]);
+    // The one deleted message was met once, by the final edit: nothing of the bot's wrote to it again.
+    expect(world.discord.requests.filter((request) => request.status === 404).map((request) => [request.method, request.route, request.errorCode])).toEqual([
+      ['PATCH', EDIT_ROUTE, 10008],
     ]);
     expect(world.discord.requests.filter((request) => request.emulatorError !== undefined)).toEqual([]);
     // Every turn message's text was asked of the DM by its own channel.

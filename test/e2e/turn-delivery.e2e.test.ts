@@ -3,7 +3,7 @@ import type { MessageSnapshot } from '../support/discord-emulator/index.ts';
 import { reply } from '../support/fake-openai.ts';
 import { createGate, type Gate } from '../support/gate.ts';
 import { announced, refusedRequests, startBotWorld, waitForOptions, type BotWorld } from './bot-world.ts';
-import { actionsAskedFor, createChannelScript, premiseOf, requestsOf, turnMessages as turnMessagesIn } from './scripted-channels.ts';
+import { actionsAskedFor, createChannelScript, expectAnsweredOnce, premiseOf, requestsOf, turnMessages as turnMessagesIn } from './scripted-channels.ts';
 
 // Every accepted action reaches the table whatever happens to the DM's messages: a moderator deleting the message
 // being written, or the bot losing its right to write in the channel mid-turn; and a failed turn can be tried again
@@ -12,6 +12,8 @@ import { actionsAskedFor, createChannelScript, premiseOf, requestsOf, turnMessag
 
 const CHANNELS = ['purge-room', 'locked-room', 'muted-room', 'retry-room', 'paused-room', 'hushed-room', 'waking-room'];
 const HELD_TEXT = 'The rope bridge sways over the chasm while the wind howls and the planks creak under every careful step.';
+/** A turn the default DM writes: narrative, then response. */
+const DEFAULT_TURN = 'The tavern falls silent as the door swings open. Rain hammers the shutters.\n\nMirelle the barkeep nods at you and slides a mug across the counter.';
 
 let world: BotWorld;
 const script = createChannelScript(CHANNELS);
@@ -85,7 +87,7 @@ afterAll(async () => {
 });
 
 describe('turn delivery when Discord takes a message or the channel away', () => {
-  it('a turn whose message a moderator deletes goes on in a new message that says so, and ends with its buttons', async () => {
+  it('a turn whose message a moderator deletes goes on in a new message that says so, and ends with its buttons; its action is answered once, also after the next turn', async () => {
     const channel = 'purge-room';
     await startCampaign(channel);
     const gate = holdNextNarrative(channel);
@@ -106,10 +108,19 @@ describe('turn delivery when Discord takes a message or the channel away', () =>
     const button = ended.buttons[0];
     // Clicked the moment the buttons appear, while the turn is still being recorded: the click counts.
     world.discord.clickButton({ channel, user: 'alice', messageId: ended.id, customId: button?.customId ?? '' });
-    await world.discord.waitFor(
+    const next = await world.discord.waitFor(
       () => turnMessages(channel).find((message) => message.id !== ended.id && message.createdAt > ended.createdAt && message.buttons.some((option) => !option.disabled)),
       { description: 'the next turn, started by the click', timeoutMs: 20_000 },
     );
+    await world.bot.tables.of(world.discord.channels[channel]?.id ?? '').idle();
+    // The next turn answers the choice alone: the action shown in the new message is not carried into it.
+    expect(next.content, 'the next turn answers the choice, not the crossing again').toBe(DEFAULT_TURN);
+    expect(timesAnswered(channel, 'I cross the rope bridge slowly')).toBe(1);
+    const crossing = 'Alice: I cross the rope bridge slowly';
+    const choice = `Alice: ${button?.label ?? ''}`;
+    const delivered = await expectAnsweredOnce(world.discord, requestsOf(world.openai.requests, CHANNELS, channel, 'narrative'), channel, [crossing, choice]);
+    expect(delivered.map((turn) => turn.actions)).toEqual([[crossing], [choice]]);
+    expect(turnMessages(channel).filter((message) => message.content.includes("the DM's earlier message was removed"))).toHaveLength(1);
     expect(refusedRequests(world)).toEqual([]);
   });
 

@@ -142,11 +142,13 @@ function labelOf(request: RecordedRequest): string {
 function foldedSummary(request: RecordedRequest): string {
   const prompt = request.messages.map((message) => message.content).join('\n');
   const folded = [...new Set(turnsIn(prompt.slice(prompt.indexOf('## Turns to fold in'))))];
-  const previous = /## Story so far\n([^#]*)/u.exec(prompt)?.[1]?.trim() ?? '';
+  // The whole previous summary, up to the next section: it holds turn labels (#12#), so it cannot end at a '#'.
+  const previous = /## Story so far\n([\s\S]*?)\n\n## Turns to fold in/u.exec(prompt)?.[1]?.trim() ?? '';
   const added = folded.map((turn) => `The party searched corridor ${label(turn)} and went deeper.`).join(' ');
-  const whole = `${previous === '(nothing yet)' ? '' : previous} ${added}`.trim();
+  const sentences = `${previous === '(nothing yet)' ? '' : previous} ${added}`.trim().split(/(?<=\.) /u);
   // Keeps the newest events when the whole would pass the target, as a model asked for that length would.
-  return whole.length > SUMMARY_TARGET_CHARACTERS ? whole.slice(whole.length - SUMMARY_TARGET_CHARACTERS) : whole;
+  while (sentences.length > 1 && sentences.join(' ').length > SUMMARY_TARGET_CHARACTERS) sentences.shift();
+  return sentences.join(' ');
 }
 
 function mean(values: readonly number[]): number {

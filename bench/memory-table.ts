@@ -13,15 +13,23 @@ export function formatMemoryTable(result: MemoryResult): string {
   const growth = at30 === undefined || at300 === undefined ? undefined : at300 / at30;
   const sizes = result.folds.map((fold) => fold.length).sort((left, right) => left - right);
   const median = sizes[Math.floor(sizes.length / 2)] ?? 0;
-  const { expected, exactlyOnce, twiceOrMore, missing } = result.foldedOnce;
+  const folding = result.folding;
+  const foldingMet =
+    folding.delivered === folding.played &&
+    folding.foldedOnce + folding.waitingForNextFold === folding.outsideWindow &&
+    folding.foldedTwiceOrMore === 0 &&
+    folding.neverFolded === 0 &&
+    folding.foldedWrongly === 0;
+  const mayWait = MEMORY_WINDOW.foldWhenUnsummarised - MEMORY_WINDOW.verbatim - 1;
   const rows: [string, string, string][] = [
     ['prompt size at turn 10 / 30 / 100 / 300 (phase 1, chars / 4)', '', [10, 30, 100, 300].map(tokens).join(' / ')],
     ['prompt size at turn 300 ÷ at turn 30', '≤ 1.2×', growth === undefined ? '–' : `${growth.toFixed(2)}×${verdict(growth <= 1.2)}`],
     ['folds; turns per fold (min / median / max)', '', `${result.folds.length}; ${sizes[0] ?? 0} / ${median} / ${sizes.at(-1) ?? 0}`],
     [
-      `turns outside the verbatim window folded exactly once`,
-      'all',
-      `${exactlyOnce} of ${expected}; ${twiceOrMore} twice or more, ${missing} never${verdict(exactlyOnce === expected && twiceOrMore === 0)}`,
+      `delivered turns outside the verbatim window (all but the last ${MEMORY_WINDOW.verbatim}), folded exactly once`,
+      `all, but ≤ ${mayWait} waiting for the next fold`,
+      `${folding.foldedOnce} of ${folding.outsideWindow}, ${folding.waitingForNextFold} waiting; ${folding.foldedTwiceOrMore} twice, ` +
+        `${folding.neverFolded} never, ${folding.foldedWrongly} that should not be; ${folding.delivered} of ${folding.played} turns delivered${verdict(foldingMet)}`,
     ],
     [
       `phases 2-4: share of the prompt that is phase 1's prefix (min / mean over ${result.sharedPrefix.samples})`,

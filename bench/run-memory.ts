@@ -24,9 +24,31 @@ export type MemoryResult = {
   turns: number;
   promptTokensAt: Map<number, number>;
   folds: number[][];
-  foldedOnce: { expected: number; exactlyOnce: number; twiceOrMore: number; missing: number };
+  folding: FoldAccount;
   sharedPrefix: { min: number; mean: number; samples: number; byPhaseFromTurn10: Record<'response' | 'options' | 'metadata', number> };
   seconds: number;
+};
+
+/**
+ * Every fold checked against the turns the campaign delivered (its log), not against the summary's own bookmark, so
+ * folding that stalled shows as turns never folded. Of the delivered turns, the last `RECENT_TURNS_IN_PROMPT` stay
+ * verbatim; a fold runs once `FOLD_WHEN_UNSUMMARISED` turns are outside the summary, so at any moment up to
+ * `FOLD_WHEN_UNSUMMARISED - RECENT_TURNS_IN_PROMPT - 1` turns outside the verbatim window may still wait for the next
+ * fold (they are in the prompt verbatim meanwhile); every older turn must have been folded exactly once.
+ */
+export type FoldAccount = {
+  /** Turns the bench played, the opening included, and how many of them the campaign's log holds as delivered. */
+  played: number;
+  delivered: number;
+  /** Delivered turns before the verbatim window. */
+  outsideWindow: number;
+  /** Of those, folded exactly once; and those not folded yet although younger than the fold's trigger (allowed). */
+  foldedOnce: number;
+  waitingForNextFold: number;
+  /** Failures: folded twice or more; older than the trigger yet never folded; folded although in the verbatim window or never delivered. */
+  foldedTwiceOrMore: number;
+  neverFolded: number;
+  foldedWrongly: number;
 };
 
 const CHANNEL = '1400000000000000001';
@@ -101,22 +123,16 @@ export async function runMemory(turns: number, progress: (line: string) => void)
     }
 
     const campaign = await store.getCampaign(CHANNEL);
-    const summarisedThrough = campaign?.summarisedThroughTurn ?? 0;
-    const foldCounts = new Map<number, number>();
-    for (const fold of folds) for (const turn of fold) foldCounts.set(turn, (foldCounts.get(turn) ?? 0) + 1);
-    // Turn 1 is the opening (its label is in the premise); every delivered turn up to the summary's reach is folded.
-    const expected = Array.from({ length: summarisedThrough }, (_, index) => index + 1);
+    if (campaign === undefined) throw new Error('the campaign is gone');
+    // The delivered turns by their labels (turn 1 is the opening: its narrative carries the premise's label).
+    const log = await store.getLog(campaign.campaignId, campaign.logLength);
+    const delivered = log.filter((turn) => turn.status === 'complete').flatMap((turn) => turnsIn(turn.narrative).slice(0, 1));
     await tables.shutdown(100);
     return {
       turns,
       promptTokensAt,
       folds,
-      foldedOnce: {
-        expected: expected.length,
-        exactlyOnce: expected.filter((turn) => foldCounts.get(turn) === 1).length,
-        twiceOrMore: [...foldCounts.values()].filter((count) => count > 1).length,
-        missing: expected.filter((turn) => !foldCounts.has(turn)).length,
-      },
+      folding: accountFolds(turns + 1, delivered, folds),
       sharedPrefix: {
         min: Math.min(...shares),
         mean: mean(shares),
@@ -130,6 +146,26 @@ export async function runMemory(turns: number, progress: (line: string) => void)
     await fake.close();
     await rm(directory, { recursive: true, force: true });
   }
+}
+
+function accountFolds(played: number, delivered: readonly number[], folds: readonly number[][]): FoldAccount {
+  const foldCounts = new Map<number, number>();
+  for (const fold of folds) for (const turn of fold) foldCounts.set(turn, (foldCounts.get(turn) ?? 0) + 1);
+  const last = Math.max(0, ...delivered);
+  const outsideWindow = delivered.filter((turn) => turn <= last - RECENT_TURNS_IN_PROMPT);
+  // Younger than this, a turn outside the window may still wait: the fold runs when this many are unsummarised.
+  const mustBeFoldedThrough = last - (FOLD_WHEN_UNSUMMARISED - 1);
+  const countOf = (turn: number) => foldCounts.get(turn) ?? 0;
+  return {
+    played,
+    delivered: new Set(delivered).size,
+    outsideWindow: outsideWindow.length,
+    foldedOnce: outsideWindow.filter((turn) => countOf(turn) === 1).length,
+    waitingForNextFold: outsideWindow.filter((turn) => countOf(turn) === 0 && turn > mustBeFoldedThrough).length,
+    foldedTwiceOrMore: [...foldCounts.values()].filter((count) => count > 1).length,
+    neverFolded: outsideWindow.filter((turn) => countOf(turn) === 0 && turn <= mustBeFoldedThrough).length,
+    foldedWrongly: [...foldCounts.keys()].filter((turn) => turn > last - RECENT_TURNS_IN_PROMPT || !delivered.includes(turn)).length,
+  };
 }
 
 /** The label of the action this narrative request answers (the opening: the premise's). */

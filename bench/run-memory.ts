@@ -25,7 +25,8 @@ export type MemoryResult = {
   promptTokensAt: Map<number, number>;
   folds: number[][];
   folding: FoldAccount;
-  sharedPrefix: { min: number; mean: number; samples: number; byPhaseFromTurn10: Record<'response' | 'options' | 'metadata', number> };
+  /** One per phase 2-4 request: which turn and phase, and how its prompt splits into phase 1's prefix and the rest. */
+  prefixSamples: PrefixSample[];
   seconds: number;
 };
 
@@ -49,6 +50,20 @@ export type FoldAccount = {
   foldedTwiceOrMore: number;
   neverFolded: number;
   foldedWrongly: number;
+};
+
+export type LaterPhase = 'response' | 'options' | 'metadata';
+
+export type PrefixSample = {
+  /** Turns played after the opening when this turn was asked for (1 = the first answer to the opening). */
+  turn: number;
+  phase: LaterPhase;
+  /** Characters of the request (its messages, serialised) that are phase 1's byte for byte, and the rest. */
+  sharedChars: number;
+  ownChars: number;
+  /** Earlier turns the prompt quotes verbatim (its recent turns), and whether a running summary precedes them. */
+  recentTurns: number;
+  summary: boolean;
 };
 
 const CHANNEL = '1400000000000000001';
@@ -93,8 +108,7 @@ export async function runMemory(turns: number, progress: (line: string) => void)
     await table.idle();
 
     const promptTokensAt = new Map<number, number>();
-    const shares: number[] = [];
-    const laterShares: Record<'response' | 'options' | 'metadata', number[]> = { response: [], options: [], metadata: [] };
+    const prefixSamples: PrefixSample[] = [];
     for (let turn = 2; turn <= turns + 1; turn += 1) {
       const firstRequest = fake.requests.length;
       const player = PLAYERS[turn % PLAYERS.length] ?? 'Ana';
@@ -112,12 +126,13 @@ export async function runMemory(turns: number, progress: (line: string) => void)
       if (narrative === undefined) throw new Error(`turn ${turn}: no narrative request`);
       const played = turn - 1;
       if ([10, 30, 100, 300].includes(played)) promptTokensAt.set(played, estimatedTokens(narrative));
+      const narrativePrompt = narrative.messages.map((message) => message.content).join('\n');
+      const recentTurns = narrativePrompt.match(/^### Turn \d+/gmu)?.length ?? 0;
+      const summary = narrativePrompt.includes('## Story so far');
       for (const request of requests) {
         const phase = phaseOf(request);
         if (phase !== 'response' && phase !== 'options' && phase !== 'metadata') continue;
-        const share = sharedPrefixShare(narrative, request);
-        shares.push(share);
-        if (played >= 10) laterShares[phase].push(share);
+        prefixSamples.push({ turn: played, phase, ...sharedPrefix(narrative, request), recentTurns, summary });
       }
       if (played % 50 === 0) progress(`${played} turns played`);
     }
@@ -133,12 +148,7 @@ export async function runMemory(turns: number, progress: (line: string) => void)
       promptTokensAt,
       folds,
       folding: accountFolds(turns + 1, delivered, folds),
-      sharedPrefix: {
-        min: Math.min(...shares),
-        mean: mean(shares),
-        samples: shares.length,
-        byPhaseFromTurn10: { response: mean(laterShares.response), options: mean(laterShares.options), metadata: mean(laterShares.metadata) },
-      },
+      prefixSamples,
       seconds: (Date.now() - started) / 1000,
     };
   } finally {
@@ -187,23 +197,22 @@ function foldedSummary(request: RecordedRequest): string {
   return sentences.join(' ');
 }
 
-function mean(values: readonly number[]): number {
-  return values.length === 0 ? 0 : values.reduce((sum, value) => sum + value, 0) / values.length;
-}
-
 /** Characters / 4, the usual estimate for English text (the fake model reports the same). */
 function estimatedTokens(request: RecordedRequest): number {
   return Math.round(request.messages.reduce((total, message) => total + message.content.length, 0) / 4);
 }
 
-/** The share of `request`'s messages, in order, that is byte for byte the start of `first`'s. */
-function sharedPrefixShare(first: RecordedRequest, request: RecordedRequest): number {
+/** How much of `request`'s messages, in order, is byte for byte the start of `first`'s, and how much follows it. */
+function sharedPrefix(first: RecordedRequest, request: RecordedRequest): { sharedChars: number; ownChars: number } {
   const serialise = (candidate: RecordedRequest) => candidate.messages.map((message) => `${message.role}\u0000${message.content}\u0001`).join('');
   const base = serialise(first);
   const later = serialise(request);
   let common = 0;
   while (common < base.length && common < later.length && base[common] === later[common]) common += 1;
-  return later.length === 0 ? 0 : common / later.length;
+  return { sharedChars: common, ownChars: later.length - common };
 }
+
+/** The share of a request that is phase 1's prefix. */
+export const shareOf = (sample: PrefixSample) => (sample.sharedChars + sample.ownChars === 0 ? 0 : sample.sharedChars / (sample.sharedChars + sample.ownChars));
 
 export const MEMORY_WINDOW = { verbatim: RECENT_TURNS_IN_PROMPT, foldWhenUnsummarised: FOLD_WHEN_UNSUMMARISED };

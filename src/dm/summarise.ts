@@ -25,7 +25,12 @@ export async function foldIntoSummary(input: {
     messages: summaryMessages(input),
     ...(input.signal ? { signal: input.signal } : {}),
   });
-  const summary = completion.text.trim();
+  // The summary is shown to the model quoted; a model that copies the quote marks back must not stack them.
+  const summary = completion.text
+    .split(/\r?\n/)
+    .map((line) => line.replace(/^>\s?/, ''))
+    .join('\n')
+    .trim();
   if (summary === '') return input.summary;
   return summary.length > SUMMARY_HARD_LIMIT ? `${summary.slice(0, SUMMARY_HARD_LIMIT - 1)}…` : summary;
 }

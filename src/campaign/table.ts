@@ -275,6 +275,8 @@ export function createTable(dependencies: TableDependencies) {
   let retryAsked = false;
   /** The request that started the campaign, until its opening begins: the opening may be shown through it (memory only). */
   let openingOrigin: string | null = null;
+  /** Said once per table: a model server that reports no token usage leaves the budgets blind. */
+  let warnedOfNoUsage = false;
   /** The store failed as a turn would begin: the wait before the table looks again, and whether players were told. */
   let beginRetryMs = 0;
   let beginRetry: ReturnType<typeof setTimeout> | null = null;
@@ -926,7 +928,14 @@ export function createTable(dependencies: TableDependencies) {
     // Counted once per turn, when the last phase (metadata) has reported its tokens too.
     dependencies.metrics?.turnReported(result);
     const total = Object.values(result.usage).reduce(addUsage, undefined);
-    if (total === undefined) return;
+    if (total === undefined) {
+      // A server that reports no usage (some refuse stream_options) spends uncounted: the budgets cannot see it.
+      if (!warnedOfNoUsage && dependencies.spending !== undefined) {
+        warnedOfNoUsage = true;
+        turnLogger.warn("the model's server reported no token usage for a turn; budgets cannot count what such turns spend");
+      }
+      return;
+    }
     await Promise.all([
       store.addUsage({ guildId: delivered.guildId, channelId }, total).catch((error: unknown) => turnLogger.warn({ err: error }, 'could not record token usage')),
       // Per UTC day and month, by phase and model: what the budgets count and /gm budget shows. Logs its own failures.

@@ -96,6 +96,32 @@ describe('a table with a daily budget', () => {
     expect(waits).toHaveLength(1);
   });
 
+  it("warns the operator once when the model's server reports no token usage, which the budgets cannot count", async () => {
+    const spending = createSpendingLedger({
+      store,
+      budgets: { dailyTokensPerGuild: 0, dailyTokensPerChannel: 1000, actionsPerMinutePerPlayer: 0 },
+      models,
+      prices: new Map(),
+      logger,
+      onWait: () => undefined,
+    });
+    const warnings: string[] = [];
+    const watched = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(String(JSON.parse(line).msg)) });
+    const base = dmResponder();
+    fake.respondWith((request) => {
+      const chosen = base(request);
+      return 'kind' in chosen && chosen.kind === 'text' ? { ...chosen, usage: 'none' } : chosen;
+    });
+    tables = openTables({ spending, logger: watched });
+    const table = tables.of(CHANNEL);
+    await table.start({ guildId: GUILD, premise: 'Pirates', tone: 'grim', startedBy: 'gm' });
+    await table.idle();
+    await table.submit({ id: 'a1', playerId: 'p1', playerName: 'Alice', text: 'I climb', source: 'message' });
+    await table.idle();
+    expect(warnings.filter((message) => message.includes('reported no token usage'))).toHaveLength(1);
+    expect(await spending.spent({ guildId: GUILD, channelId: CHANNEL, tableDailyTokens: undefined })).toBeNull();
+  });
+
   it('counts the tokens of a turn that failed after its narrative, but not as a turn', async () => {
     const spending = createSpendingLedger({
       store,

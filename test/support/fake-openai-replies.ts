@@ -32,7 +32,8 @@ export type TextReply = ReplyTiming & {
   /** The assistant's content; '' for an empty answer. Malformed JSON is just text. */
   text: string;
   finishReason?: 'stop' | 'length' | 'content_filter';
-  usage?: UsageOverride;
+  /** 'none': no usage at all, as some OpenAI-compatible servers answer (no usage chunk, no usage field). */
+  usage?: UsageOverride | 'none';
 };
 
 /** An HTTP error with OpenAI's error body `{ error: { message, type, param, code } }`, or exactly `body` when given. */

@@ -242,7 +242,8 @@ async function readBody(incoming: IncomingMessage): Promise<string> {
 type UsageNumbers = { promptTokens: number; completionTokens: number; cachedTokens: number };
 
 /** `sharedCharacters`: the prompt's prefix shared with an earlier request (PromptPrefixCache), counted as cached. */
-function usageFor(record: RecordedRequest, sharedCharacters: number, chosen: TextReply): UsageNumbers {
+function usageFor(record: RecordedRequest, sharedCharacters: number, chosen: TextReply): UsageNumbers | null {
+  if (chosen.usage === 'none') return null;
   const promptTokens = chosen.usage?.promptTokens ?? estimateTokens(promptTextOf(record)) + 3 * record.messages.length;
   return {
     promptTokens,
@@ -287,8 +288,8 @@ function streamHeaders(response: ServerResponse): void {
   response.flushHeaders();
 }
 
-function chunkEvent(record: RecordedRequest, id: string, choices: unknown[], usage?: UsageNumbers): string {
-  const includeUsage = record.body.stream_options?.include_usage === true;
+function chunkEvent(record: RecordedRequest, id: string, choices: unknown[], usage?: UsageNumbers | null): string {
+  const includeUsage = record.body.stream_options?.include_usage === true && usage !== null;
   const chunk: Record<string, unknown> = {
     id,
     object: 'chat.completion.chunk',
@@ -321,7 +322,7 @@ async function streamContent(record: RecordedRequest, response: ServerResponse, 
   return !isGone(response);
 }
 
-async function sendText(record: RecordedRequest, response: ServerResponse, id: string, chosen: TextReply, usage: UsageNumbers): Promise<void> {
+async function sendText(record: RecordedRequest, response: ServerResponse, id: string, chosen: TextReply, usage: UsageNumbers | null): Promise<void> {
   const finishReason = chosen.finishReason ?? 'stop';
   if (!record.stream) {
     await chosen.hold?.until;
@@ -333,12 +334,12 @@ async function sendText(record: RecordedRequest, response: ServerResponse, id: s
   }
   const completed = await streamContent(record, response, id, splitIntoChunks(chosen.text, chosen.chunks), chosen);
   if (!completed) return;
-  await write(response, chunkEvent(record, id, [deltaChoice({}, finishReason)]));
-  if (record.body.stream_options?.include_usage === true) await write(response, chunkEvent(record, id, [], usage));
+  await write(response, chunkEvent(record, id, [deltaChoice({}, finishReason)], usage === null ? null : undefined));
+  if (record.body.stream_options?.include_usage === true && usage !== null) await write(response, chunkEvent(record, id, [], usage));
   response.end('data: [DONE]\n\n');
 }
 
-function completionBody(record: RecordedRequest, id: string, text: string, finishReason: string, usage: UsageNumbers) {
+function completionBody(record: RecordedRequest, id: string, text: string, finishReason: string, usage: UsageNumbers | null) {
   return {
     id,
     object: 'chat.completion',
@@ -352,7 +353,7 @@ function completionBody(record: RecordedRequest, id: string, text: string, finis
         finish_reason: finishReason,
       },
     ],
-    usage: usageBody(usage),
+    ...(usage === null ? {} : { usage: usageBody(usage) }),
     service_tier: 'default',
     system_fingerprint: 'fp_fake',
   };

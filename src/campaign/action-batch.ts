@@ -1,7 +1,9 @@
 import type { PlayerAction } from '../dm/types.ts';
 
-// The bounds of one turn's batch. The waiting list (actions acknowledged and not yet answered, kept ones included)
-// is held to the same bounds, so a busy channel can neither build an unbounded prompt nor an unbounded backlog.
+// The bounds of one turn's batch. A new action is accepted only while the waiting list (acknowledged, not yet answered,
+// kept ones included) is within the same bounds, so a busy channel can neither build an unbounded prompt nor an
+// unbounded backlog. The running turn's batch is not counted: if that turn fails and its actions go back in front, the
+// list holds up to two batches, and the next two turns answer them (takeBatch takes one batch at a time).
 
 export const MAX_ACTIONS_PER_TURN = 10;
 export const MAX_CHARACTERS_PER_TURN = 4000;

@@ -384,9 +384,22 @@ describe('GM controls', () => {
     const announcements = world.botMessages(room).filter((message) => message.content.startsWith('⏸️'));
     expect(announcements).toHaveLength(1);
 
-    const [end, start] = [gm(room, 'end', {}, 'gm'), gm(room, 'end', {}, 'gmByRole')];
-    const ends = (await Promise.all([end.reply(), start.reply()])).map((view) => view.original?.content).sort();
+    const [endByGm, endByRole] = [gm(room, 'end', {}, 'gm'), gm(room, 'end', {}, 'gmByRole')];
+    const ends = (await Promise.all([endByGm.reply(), endByRole.reply()])).map((view) => view.original?.content).sort();
     expect(ends).toEqual(['No campaign is running in this channel. Start one with `/gm start`.', 'The campaign has ended. `/gm export` still gives you its log.']);
+
+    // Both start a campaign at once: one starts it, the other is told one is running, and the DM opens it once.
+    const openingsBefore = narrativePrompts(room).length;
+    const [startByGm, startByRole] = [
+      gm(room, 'start', { premise: premiseOf(room), tone: 'first tone' }, 'gm'),
+      gm(room, 'start', { premise: premiseOf(room), tone: 'second tone' }, 'gmByRole'),
+    ];
+    const starts = (await Promise.all([startByGm.reply(), startByRole.reply()])).map((view) => view.original?.content).sort();
+    expect(starts).toEqual(['A campaign is already running in this channel. End it first with `/gm end`.', 'The campaign has started; the DM is writing the opening scene.']);
+    await waitForOptions(world, room);
+    await idle(room);
+    expect(narrativePrompts(room)).toHaveLength(openingsBefore + 1);
+    expect(world.botMessages(room).filter((message) => message.content.startsWith('🎲 **A new campaign begins.**'))).toHaveLength(2);
   });
 
   it('refuses every GM control to a player, privately, and changes nothing', async () => {

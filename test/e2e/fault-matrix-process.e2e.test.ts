@@ -21,7 +21,8 @@ import { actionsAskedFor, expectAnsweredOnce, optionButtons, turnMessages, waitF
 //   3. the text shown whole, before the options (and so before the turn is stored as delivered);
 //   4. the options shown, before the scene metadata is stored (the turn is delivered: nothing to answer again).
 // After each restart every acknowledged action is answered exactly once, and half-written messages say they were
-// interrupted instead of reading as still being written.
+// interrupted instead of reading as still being written. A turn whose whole text players had read (point 3) is never
+// told again: it is delivered as shown, without its options.
 
 const HELD_WORDS = 'Lanterns gutter as the flood gates groan open and black water pours into the crypt'.split(' ');
 const HELD_TEXT = HELD_WORDS.join(' ') + '.';
@@ -31,6 +32,8 @@ const RESPONSE = 'Mirelle the barkeep nods at you and slides a mug across the co
 const WHOLE_TURN = `${NARRATIVE}\n\n${RESPONSE}`;
 const QUEUED_ACK = 'The DM will answer this with the next turn';
 const INTERRUPTED = /\*\(interrupted[^\n]*\)\*$/;
+/** The note on a message a kill cut short after players had read the whole turn, which is shown again below it. */
+const CUT_SHORT = '*(cut short by a restart: shown in full below)*';
 
 type Signal = 'SIGTERM' | 'SIGKILL';
 
@@ -48,8 +51,10 @@ type World = {
   opening: MessageSnapshot | undefined;
   /** How many Discord requests had been made when each bot process was spawned. */
   startedAtRequest: number[];
-  /** Turns a clean shutdown delivered as shown, without their options. */
+  /** Messages of turns delivered as shown, without options (after a clean shutdown, or shown again after a kill). */
   keptWithoutOptions: Set<string>;
+  /** Messages a kill cut short after their whole text was shown: they say so, and the turn is shown again below. */
+  cutShort: Set<string>;
 };
 
 async function openWorld(): Promise<World> {
@@ -69,6 +74,7 @@ async function openWorld(): Promise<World> {
     accepted: [],
     opening: undefined,
     keptWithoutOptions: new Set(),
+    cutShort: new Set(),
     startedAtRequest: [],
   };
   openai.respondWith((request) => world.next[phaseOf(request)].shift() ?? base(request));
@@ -151,13 +157,15 @@ async function waitForDelivered(world: World, bot: BotProcess, from: number, tur
 
 /**
  * What players see once the table has settled: no message still reads as being written, and every turn message after
- * the opening is either a delivered turn (with option buttons) or says it was interrupted.
+ * the opening is either a delivered turn (with option buttons, or kept without them) or says it was interrupted or
+ * cut short.
  */
 function expectSettledChannel(world: World): void {
   const opening = world.opening?.id ?? '0';
   for (const message of turnMessages(world.discord, 'tavern').filter((candidate) => BigInt(candidate.id) > BigInt(opening))) {
     expect(message.content, message.id).not.toContain(WRITING_MARK);
-    if (optionButtons(message).length === 0 && !world.keptWithoutOptions.has(message.id)) expect(message.content, message.id).toMatch(INTERRUPTED);
+    if (world.cutShort.has(message.id)) expect(message.content.endsWith(`\n\n${CUT_SHORT}`), message.id).toBe(true);
+    else if (optionButtons(message).length === 0 && !world.keptWithoutOptions.has(message.id)) expect(message.content, message.id).toMatch(INTERRUPTED);
   }
 }
 
@@ -268,7 +276,7 @@ for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
     it(
       signal === 'SIGTERM'
         ? 'after the text was shown whole, before the options: the shutdown keeps the turn as shown, without options, answered once'
-        : 'after the text was shown whole, before the options: the message is marked, and the turn is answered again once',
+        : 'after the text was shown whole, before the options: the restart keeps the turn as read, shows it again in full without options, and never tells it again',
       async () => {
         const last = turnMessages(world.discord, 'tavern').at(-1)?.id ?? '0';
         const gate = hold(world, 'options', (held) => reply.json({ options: SAMPLE_OPTIONS }, { hold: { until: held.until } }));
@@ -293,9 +301,24 @@ for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
           await waitForDelivered(world, bot, from, 1);
           expect(narrativesFrom(world, from).map(actionsAskedFor)).toEqual([[bob]]);
         } else {
+          // The kill may have cut the turn's last edits: the message says so, and the turn is shown again below it,
+          // whole and without options. The model is not asked again: the first turn after the restart answers a new
+          // action alone.
+          const shownAgain = await world.discord.waitFor(
+            () => turnMessages(world.discord, 'tavern').find((message) => BigInt(message.id) > BigInt(shown.id) && message.content === WHOLE_TURN),
+            { timeoutMs: 15_000, description: 'the turn shown again in full after the restart' },
+          );
+          expect(optionButtons(shownAgain)).toEqual([]);
+          await world.discord.waitFor(() => (world.discord.message(shown.id)?.content === `${WHOLE_TURN}\n\n${CUT_SHORT}` ? true : undefined), {
+            description: 'the message the kill cut short marked',
+          });
+          expect(optionButtons(world.discord.message(shown.id))).toEqual([]);
+          world.cutShort.add(shown.id);
+          world.keptWithoutOptions.add(shownAgain.id);
+          const bob = write(world, 'bob', 'I ring the drowned bell');
           await waitForDelivered(world, bot, from, 1);
-          expect(narrativesFrom(world, from).map(actionsAskedFor)).toEqual([[alice]]);
-          expectMarked(world, shown.id, WHOLE_TURN);
+          expect(narrativesFrom(world, from).map(actionsAskedFor)).toEqual([[bob]]);
+          expect(narrativesFrom(world, 0).filter((request) => actionsAskedFor(request).includes(alice))).toHaveLength(1);
         }
         await waitForTurnAfter(world.discord, 'tavern', shown.id);
         expectSettledChannel(world);

@@ -65,8 +65,11 @@ export function rollsKey(channelId: string): string {
   return `${prefix}:rolls:${channelId}`;
 }
 
-/** At most this many rolls wait for the next turn; older ones are dropped, so a dice-happy table keeps a small prompt. */
-export const ROLLS_KEPT = 12;
+/**
+ * At most this many rolls wait for the next turn (a bound on the record, far above a table's play between two turns);
+ * the turn keeps them all for the export, and its prompt lists the latest (ROLLS_IN_PROMPT).
+ */
+export const ROLLS_KEPT = 50;
 
 /** The campaign's character sheets: per campaign, so a new `/gm start` begins without the old sheets. */
 export function charactersKey(campaignId: string): string {

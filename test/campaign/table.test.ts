@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { checkExpression } from '../../src/campaign/dice.ts';
 import { createCampaignStore } from '../../src/campaign/keyv-campaign-store.ts';
 import { StoreUnreachableError } from '../../src/campaign/store-failure.ts';
 import type { PresenterFactory, TurnPresenter } from '../../src/campaign/presenter.ts';
@@ -499,6 +500,24 @@ describe('the table', () => {
     expect(narrativePrompts()[0]?.endsWith('## This turn\'s actions\n- Alice: "I bail water"')).toBe(true);
     expect(await store.getWaiting(CHANNEL)).toEqual([]);
     expect(later.notices).toHaveLength(1);
+  });
+
+  it('keeps every roll made between two turns on the next turn, and lists the latest twelve in its prompt', async () => {
+    const table = await openedTable(startTables(recordingPresenters().factory));
+    const checked = checkExpression('d20');
+    if (!checked.ok) throw new Error(checked.problem);
+    for (let index = 1; index <= 14; index += 1) {
+      expect(await table.roll({ id: `roll-${index}`, playerId: 'id-Alice', playerName: 'Alice', checked: checked.checked, reason: `try ${index}` })).toMatchObject({ status: 'rolled', recorded: true });
+    }
+    await table.submit(action('Alice', 'I act on my luck'));
+    await table.idle();
+    const [delivered] = (await store.getRecentTurns(CHANNEL)).filter((turn) => turn.actions.some((taken) => taken.text === 'I act on my luck'));
+    expect(delivered?.rolls?.map((rolled) => rolled.reason)).toEqual(Array.from({ length: 14 }, (_, index) => `try ${index + 1}`));
+    const prompt = narrativePrompts().at(-1) ?? '';
+    expect(prompt).toContain('(2 earlier rolls not listed; the latest follow)');
+    expect(prompt).not.toContain('"for":"try 2"');
+    expect(prompt).toContain('"for":"try 3"');
+    expect(prompt).toContain('"for":"try 14"');
   });
 
   it('folds old turns into the running summary so the prompt stays bounded', async () => {

@@ -44,7 +44,9 @@ function renderMember(member: PartyMember): string {
  */
 export function renderRolls(rolls: readonly RolledDice[]): string {
   if (rolls.length === 0) return '';
-  const lines = rolls.map((roll) => {
+  const listed = rolls.slice(-ROLLS_IN_PROMPT);
+  const earlier = rolls.length - listed.length;
+  const lines = listed.map((roll) => {
     const who = roll.characterName === undefined ? singleLine(roll.playerName) : `${singleLine(roll.playerName)} (${singleLine(roll.characterName)})`;
     const fields = { dice: roll.expression, rolls: roll.rolls, total: roll.total, ...(roll.reason === '' ? {} : { for: roll.reason }) };
     return `- ${who}: ${JSON.stringify(fields)}`;
@@ -52,9 +54,13 @@ export function renderRolls(rolls: readonly RolledDice[]): string {
   return [
     '## Dice rolled since the last turn',
     'Rolled by the bot, not by you: these totals are real. Let what happens agree with them; never invent or change a roll.',
+    ...(earlier === 0 ? [] : [`(${earlier} earlier roll${earlier === 1 ? '' : 's'} not listed; the latest follow)`]),
     ...lines,
   ].join('\n');
 }
+
+/** A dice-happy table keeps a small prompt: the latest rolls are listed, the others counted. */
+export const ROLLS_IN_PROMPT = 12;
 
 /**
  * The GM's lorebook entries the recent text calls for, one JSON object a line: a fact with new lines or a "## …" of

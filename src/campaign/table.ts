@@ -113,11 +113,13 @@ import type {
 // paused): actions keep being stored, and a GM's resume, a player's action or a permission change tries Discord again;
 // the first write that lands releases the hold and shows that turn again in full. A GM's pause, before the hold or
 // during it, outlasts it (`held.gmPaused`): the released table stays paused until the GM resumes. A turn shown whole
-// when a shutdown aborts its options is delivered as shown. A store failure while a turn is recorded withdraws the turn
-// and keeps its actions (StoreFailure). A store that is unreachable when a turn the players have read is delivered does
-// not fail it: the delivery is tried again until the store answers (deliverThroughOutage); meanwhile actions are
-// refused unstored (`store_unreachable`), so none is acknowledged that could be lost. A failed turn's "Try again"
-// (retry) plays its kept actions now, once.
+// when a shutdown aborts its options is delivered as shown; when the process dies instead, its record already holds
+// the whole text (`textWhole`, written as the response ends), and recovery delivers it as shown, shown again in full.
+// A store failure as a turn would begin is told to the table once and tried again (couldNotBegin); one while a turn is
+// recorded withdraws the turn and keeps its actions (StoreFailure). A store that is unreachable when a turn the
+// players have read is delivered does not fail it: the delivery is tried again until the store answers
+// (deliverThroughOutage); meanwhile actions are refused unstored (`store_unreachable`), so none is acknowledged that
+// could be lost. A failed turn's "Try again" (retry) plays its kept actions now, once.
 //
 // Budgets (spending-ledger.ts). An action is refused, unstored, while today's budget of the table or its guild is
 // spent or its player is past the per-minute rate. A turn is not begun on a spent budget: its actions stay waiting

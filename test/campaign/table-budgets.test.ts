@@ -42,6 +42,18 @@ function openTables(extra: Partial<Parameters<typeof createTables>[0]>): Tables 
   });
 }
 
+/** A spending ledger with a channel's daily budget (0: none), no rate, and no one told of waits. */
+function quietLedger(dailyTokensPerChannel: number) {
+  return createSpendingLedger({
+    store,
+    budgets: { dailyTokensPerGuild: 0, dailyTokensPerChannel, actionsPerMinutePerPlayer: 0 },
+    models,
+    prices: new Map(),
+    logger,
+    onWait: () => undefined,
+  });
+}
+
 beforeEach(async () => {
   fake = await startFakeOpenAi();
   fake.respondWith(dmResponder());
@@ -97,14 +109,7 @@ describe('a table with a daily budget', () => {
   });
 
   it("warns the operator once when the model's server reports no token usage, which the budgets cannot count", async () => {
-    const spending = createSpendingLedger({
-      store,
-      budgets: { dailyTokensPerGuild: 0, dailyTokensPerChannel: 1000, actionsPerMinutePerPlayer: 0 },
-      models,
-      prices: new Map(),
-      logger,
-      onWait: () => undefined,
-    });
+    const spending = quietLedger(1000);
     const warnings: string[] = [];
     const watched = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(String(JSON.parse(line).msg)) });
     const base = dmResponder();
@@ -123,14 +128,7 @@ describe('a table with a daily budget', () => {
   });
 
   it('counts the tokens of a turn that failed after its narrative, but not as a turn', async () => {
-    const spending = createSpendingLedger({
-      store,
-      budgets: { dailyTokensPerGuild: 0, dailyTokensPerChannel: 0, actionsPerMinutePerPlayer: 0 },
-      models,
-      prices: new Map(),
-      logger,
-      onWait: () => undefined,
-    });
+    const spending = quietLedger(0);
     const base = dmResponder();
     let failResponses = false;
     fake.respondWith((request) => {

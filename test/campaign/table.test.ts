@@ -108,6 +108,17 @@ function startTables(presenters: PresenterFactory, summarise?: Summariser, over:
   return tables;
 }
 
+/** A new process on the same store: the fake model's record starts afresh, every phase answers, recovery has played out. */
+async function restart() {
+  fake.clear();
+  fake.respondWith(dmResponder());
+  const shown = recordingPresenters();
+  const restarted = startTables(shown.factory);
+  await restarted.recover([GUILD]);
+  await restarted.of(CHANNEL).idle();
+  return { shown, restarted };
+}
+
 /** A campaign whose opening scene has been played: the table is waiting for its players. */
 async function openedTable(tables: Tables) {
   const table = tables.of(CHANNEL);
@@ -209,10 +220,7 @@ describe('the table', () => {
     }
     expect((await store.getRecentTurns(CHANNEL)).some((turn) => turn.status === 'complete')).toBe(false);
 
-    fake.respondWith(dmResponder());
-    const restarted = startTables(recordingPresenters().factory);
-    await restarted.recover([GUILD]);
-    await restarted.of(CHANNEL).idle();
+    await restart();
     const delivered = (await store.getRecentTurns(CHANNEL)).filter((turn) => turn.status === 'complete');
     expect(delivered.map((turn) => [turn.number, turn.actions.map((taken) => taken.text)])).toEqual([[2, ['I steer into the storm']]]);
     expect((await store.getCampaign(CHANNEL))?.turnCount).toBe(2);
@@ -267,12 +275,7 @@ describe('the table', () => {
     expect(first.turns[1]?.interrupted).toContain('restarting');
     expect((await table.submit(action('Carol', 'late'))).status).toBe('shutting_down');
 
-    fake.clear();
-    fake.respondWith(dmResponder());
-    const second = recordingPresenters();
-    const restarted = startTables(second.factory);
-    await restarted.recover([GUILD]);
-    await restarted.of(CHANNEL).idle();
+    const { shown: second, restarted } = await restart();
     expect(second.marked).toEqual([{ messageIds: ['m2'], note: 'interrupted by a restart' }]);
     const prompts = narrativePrompts();
     expect(prompts).toHaveLength(2);
@@ -339,11 +342,7 @@ describe('the table', () => {
     expect(stored).toMatchObject({ status: 'complete', options: [], number: 2 });
     expect(stored?.response).toBe('Mirelle the barkeep nods at you and slides a mug across the counter.');
 
-    fake.clear();
-    fake.respondWith(dmResponder());
-    const restarted = startTables(recordingPresenters().factory);
-    await restarted.recover([GUILD]);
-    await restarted.of(CHANNEL).idle();
+    await restart();
     expect(narrativePrompts()).toEqual([]);
     expect(await store.getWaiting(CHANNEL)).toEqual([]);
   });
@@ -420,11 +419,7 @@ describe('the table', () => {
     await store.saveCampaign({ ...campaign, turnCount: 1 });
     await store.saveWaiting(CHANNEL, [answered, taken, waiting]);
 
-    fake.clear();
-    fake.respondWith(dmResponder());
-    const restarted = startTables(recordingPresenters().factory);
-    await restarted.recover([GUILD]);
-    await restarted.of(CHANNEL).idle();
+    await restart();
     const prompts = narrativePrompts();
     // The cut-short turn is played again as it was, then the action that waited behind it; Alice's is not repeated.
     expect(prompts).toHaveLength(2);
@@ -446,12 +441,7 @@ describe('the table', () => {
     const cutShort = (await store.getRecentTurns(CHANNEL)).at(-1);
     const read = first.turns[1]?.events.filter((event) => event.type === 'narrative_chunk' || event.type === 'player_response_chunk').map((event) => ('content' in event ? event.content : '')).join('');
 
-    fake.clear();
-    fake.respondWith(dmResponder());
-    const second = recordingPresenters();
-    const restarted = startTables(second.factory);
-    await restarted.recover([GUILD]);
-    await restarted.of(CHANNEL).idle();
+    const { shown: second, restarted } = await restart();
     expect(narrativePrompts()).toEqual([]);
     const [delivered] = (await store.getRecentTurns(CHANNEL)).filter((turn) => turn.turnId === cutShort?.turnId);
     expect(delivered).toMatchObject({ status: 'complete', number: 2, options: [] });

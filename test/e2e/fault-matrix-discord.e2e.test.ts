@@ -130,6 +130,25 @@ afterAll(async () => {
   await world?.close();
 });
 
+/**
+ * After a turn that went on in a new message (`turn`, under `note`): the next turn answers only its own action (the one
+ * shown there is not carried over), the note stays the only one, the buttons above are retired, each action once.
+ */
+async function expectNextTurnAnswersItsOwn(channel: Channel, turn: MessageSnapshot, note: string, first: string, next: { user: 'alice' | 'bob' | 'carol'; text: string }): Promise<void> {
+  const second = write(channel, next.user, next.text);
+  const answer = await waitForTurnAfter(world.discord, channel, turn.id);
+  expect(answer.content, 'the next turn answers its own action, not the one before again').toBe(`The tavern falls silent as the door swings open. Rain hammers the shutters.\n\n${RESPONSE}`);
+  await idle(channel);
+  expect(turnsAfterOpening(channel).filter((message) => message.content.includes(note))).toHaveLength(1);
+  // Retired by a low-priority edit of the message they are on, within the channel's write budget.
+  await world.discord.waitFor(() => (optionButtons(world.discord.message(turn.id)).every((button) => button.disabled) ? true : undefined), {
+    timeoutMs: 12_000,
+    description: 'the buttons of the turn before retired',
+  });
+  const delivered = await expectAnsweredOnce(world.discord, narratives(channel), channel, [first, second]);
+  expect(delivered.map((entry) => entry.actions)).toEqual([[first], [second]]);
+}
+
 describe('Discord fails', () => {
   it("429 on the turn's first message: discord.js waits out Retry-After, the message is created once, and the text ends exact", async () => {
     const channel = 'create-429';
@@ -247,19 +266,7 @@ describe('Discord fails', () => {
     expect(turnsAfterOpening(channel).map((message) => message.id)).toEqual([shown.id, turn.id]);
     await expectAnsweredOnce(world.discord, narratives(channel), channel, [first]);
 
-    // The next turn answers only its own action: the one shown in the new message is not carried over.
-    const second = write(channel, 'carol', 'I follow the lantern into the reeds');
-    const next = await waitForTurnAfter(world.discord, channel, turn.id);
-    expect(next.content, 'the next turn answers its own action, not the one before again').toBe(`The tavern falls silent as the door swings open. Rain hammers the shutters.\n\n${RESPONSE}`);
-    await idle(channel);
-    expect(turnsAfterOpening(channel).filter((message) => message.content.includes(STUCK_NOTE))).toHaveLength(1);
-    // Its buttons are retired by a low-priority edit of the message they are on, within the channel's write budget.
-    await world.discord.waitFor(() => (optionButtons(world.discord.message(turn.id)).every((button) => button.disabled) ? true : undefined), {
-      timeoutMs: 12_000,
-      description: 'the buttons of the turn before retired',
-    });
-    const delivered = await expectAnsweredOnce(world.discord, narratives(channel), channel, [first, second]);
-    expect(delivered.map((entry) => entry.actions)).toEqual([[first], [second]]);
+    await expectNextTurnAnswersItsOwn(channel, turn, STUCK_NOTE, first, { user: 'carol', text: 'I follow the lantern into the reeds' });
   });
 
   it('404 (10008) on the final edit, the message deleted by a moderator: the turn goes on in a new message, with one short note and its buttons; answered once, also after the next turn', async () => {
@@ -292,19 +299,7 @@ describe('Discord fails', () => {
     expect(turnsAfterOpening(channel).filter((message) => !message.deleted).map((message) => message.id)).toEqual([turn.id]);
     await expectAnsweredOnce(world.discord, narratives(channel), channel, [first]);
 
-    // The next turn answers only its own action: the one shown in the new message is not carried over.
-    const second = write(channel, 'bob', 'I hold up my own lantern in answer');
-    const next = await waitForTurnAfter(world.discord, channel, turn.id);
-    expect(next.content, 'the next turn answers its own action, not the one before again').toBe(`The tavern falls silent as the door swings open. Rain hammers the shutters.\n\n${RESPONSE}`);
-    await idle(channel);
-    expect(turnsAfterOpening(channel).filter((message) => message.content.includes(GONE_NOTE))).toHaveLength(1);
-    // Its buttons are retired by a low-priority edit of the message they are on, within the channel's write budget.
-    await world.discord.waitFor(() => (optionButtons(world.discord.message(turn.id)).every((button) => button.disabled) ? true : undefined), {
-      timeoutMs: 12_000,
-      description: 'the buttons of the turn before retired',
-    });
-    const delivered = await expectAnsweredOnce(world.discord, narratives(channel), channel, [first, second]);
-    expect(delivered.map((entry) => entry.actions)).toEqual([[first], [second]]);
+    await expectNextTurnAnswersItsOwn(channel, turn, GONE_NOTE, first, { user: 'bob', text: 'I hold up my own lantern in answer' });
   });
 
   it('the gateway closes mid-turn: the turn still finishes in the channel, the bot resumes, and the next action is answered', async () => {

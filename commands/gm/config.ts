@@ -39,7 +39,7 @@ const options = [
   {
     type: ApplicationCommandOptionType.String,
     name: 'limits',
-    description: 'Lines and veils: what the story must never include ("none" clears them)',
+    description: 'Lines (never shown), veils (off-screen only): "lines: spiders; veils: torture"; "none" clears',
     max_length: 1000,
   },
   {

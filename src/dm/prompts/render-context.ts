@@ -162,7 +162,8 @@ export function renderLimits(limits: string): string {
   if (limits.trim() === '') return '';
   return [
     '## Table limits (lines and veils)',
-    'The table has asked that the story never include what is listed below. It is a hard rule: steer around it, never show it, and do not mention the rule.',
+    'The table has set the limits below, a hard rule. A line is never part of the story: steer around it and never show it. ' +
+      'A veil may happen, but only off-screen: cut away before it and never describe it. Whatever is not marked as a veil is a line. Do not mention the rule.',
     `"""\n${limits.trim().replaceAll('"""', '\'\'\'')}\n"""`,
   ].join('\n');
 }

@@ -103,6 +103,7 @@ export const campaignSchema = z
       .object({ reason: z.enum(['channel_unwritable', 'discord_failed']), since: z.string(), turnId: z.string().nullable(), gmPaused: z.literal(true).optional() })
       .nullable()
       .optional(),
+    redirectNext: z.literal(true).optional(),
   })
   .transform(({ campaignId, ...campaign }): Campaign => ({ campaignId: campaignId ?? `${campaign.channelId}-${campaign.createdAt}`, ...campaign }));
 

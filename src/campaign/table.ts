@@ -271,8 +271,6 @@ export function createTable(dependencies: TableDependencies) {
   let roundShown = false;
   /** Who the round was still waiting for when last looked at: its line names them if the time limit goes on without. */
   let roundMissing: string[] = [];
-  /** The X-card withdrew the last turn: the next one is told to take the story another way (memory only). */
-  let redirectNext = false;
   /** A "Try again" was pressed and its turn has not begun yet: a second press is told the DM is on it. */
   let retryAsked = false;
   /** The request that started the campaign, until its opening begins: the opening may be shown through it (memory only). */
@@ -433,9 +431,7 @@ export function createTable(dependencies: TableDependencies) {
       () => undefined,
     );
     const previously = opensWithPreviously({ opening, lastDelivered: previous, nowMs: Date.now(), recapAfterMs: dependencies.recapAfterMs ?? 0 });
-    const redirect = redirectNext;
-    redirectNext = false;
-    const played = playTurn(current, { ...campaign, party: joinParty(campaign.party, batch) }, scene, recentTurns, opening, { previously, redirect });
+    const played = playTurn(current, { ...campaign, party: joinParty(campaign.party, batch) }, scene, recentTurns, opening, { previously, redirect: campaign.redirectNext === true });
     try {
       await recorded;
       if (batch.length > 0) await records.saveWaiting(rest);
@@ -747,6 +743,8 @@ export function createTable(dependencies: TableDependencies) {
         party: joinParty(campaign.party, completed.actions),
         turnCount: completed.number,
         logLength: logIndex + 1,
+        // The turn that went another way has been told: the X-card's request is answered.
+        redirectNext: undefined,
         updatedAt: now(),
       });
     }
@@ -1165,12 +1163,11 @@ export function createTable(dependencies: TableDependencies) {
   }
 
   /**
-   * What the table holds in memory for the campaign's next turn (a replayed batch, the X-card's turn away, a round being
-   * gathered) ends with the campaign: a new one starts from its premise alone.
+   * What the table holds in memory for the campaign's next turn (a replayed batch, a round being gathered) ends with the
+   * campaign; the X-card's turn away is the campaign record's own. A new campaign starts from its premise alone.
    */
   function forgetTheMoment(): void {
     sealedBatch = null;
-    redirectNext = false;
     endRound('closed');
   }
 
@@ -1289,7 +1286,7 @@ export function createTable(dependencies: TableDependencies) {
         await taken.recording;
         await store.saveTurns(channelId, [{ ...snapshotOf(taken.turn), status: 'withdrawn', finishedAt: now() }]);
         if (taken.turn.actions.length > 0) sealedBatch = new Set(taken.turn.actions.map((action) => action.id));
-        redirectNext = true;
+        await records.saveCampaign({ ...campaign, redirectNext: true, updatedAt: now() });
         return { status: 'withdrawn' };
       }
       if (work !== null || narrations.length > 0) return { status: 'busy' };
@@ -1305,7 +1302,8 @@ export function createTable(dependencies: TableDependencies) {
         .withdrawMessages({ channelId, messageIds: last.messageIds })
         .catch((error: unknown) => logger.warn({ err: error }, 'could not withdraw the messages of a turn'));
       if (last.kind === 'turn') {
-        redirectNext = true;
+        const rewound = await records.campaign();
+        if (rewound !== undefined) await records.saveCampaign({ ...rewound, redirectNext: true, updatedAt: now() });
         kick();
       }
       return { status: 'withdrawn' };

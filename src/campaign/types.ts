@@ -50,6 +50,8 @@ export type Campaign = {
    * delivered turn players have not seen whole, shown again when the DM can write again.
    */
   held?: TableHold | null;
+  /** The X-card withdrew a turn: every turn is told to take the story another way until one is delivered. */
+  redirectNext?: true | undefined;
 };
 
 export type TableHold = {

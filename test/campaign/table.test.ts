@@ -510,6 +510,26 @@ describe('the table', () => {
     expect(prompt).toContain('"for":"try 14"');
   });
 
+  it("keeps the X-card's turn away across a restart, until the turn that goes another way is delivered", async () => {
+    const table = await openedTable(startTables(recordingPresenters().factory));
+    await table.submit(action('Alice', 'I open the little black box'));
+    await table.idle();
+    expect((await table.pause()).status).toBe('paused');
+    expect((await table.withdraw()).status).toBe('withdrawn');
+
+    const { restarted } = await restart();
+    expect((await restarted.of(CHANNEL).resume()).status).toBe('resumed');
+    await restarted.of(CHANNEL).idle();
+    const instructions = (): string[] => fake.requests.filter((request) => phaseOf(request) === 'narrative').map((request) => request.messages.at(-1)?.content ?? '');
+    expect(instructions()).toHaveLength(1);
+    expect(instructions()[0]).toContain('X-card');
+    expect(narrativePrompts()[0]).toContain('I open the little black box');
+    // Told once: the turn after it goes on as usual.
+    await restarted.of(CHANNEL).submit(action('Bob', 'I close it again'));
+    await restarted.of(CHANNEL).idle();
+    expect(instructions()[1]).not.toContain('X-card');
+  });
+
   it('folds old turns into the running summary so the prompt stays bounded', async () => {
     fake.respondWith(dmResponder({ unknown: reply.text('SUMMARY: the crew took the glass ship and owes the kraken a song.') }));
     const table = await openedTable(startTables(recordingPresenters().factory));

@@ -48,6 +48,7 @@ const TURN_ROUTES: readonly string[] = [MESSAGE_ROUTE, EDIT_ROUTE, FOLLOW_UP_ROU
 const STUCK_FINAL_FAILURES = 4 * 3;
 /** The first line of the message a turn goes on in, when its own could not take the final text or was deleted. */
 const STUCK_NOTE = '-# *(Discord would not update the message above; the turn goes on here)*';
+const STUCK_LINE = '-# *(Discord would not update this message; the turn is shown in full below)*';
 const GONE_NOTE = "-# *(the DM's earlier message was removed; the turn goes on here)*";
 
 let world: BotWorld;
@@ -236,6 +237,7 @@ describe('Discord fails', () => {
     await expectAnsweredOnce(world.discord, narratives(channel), channel, [action]);
   });
 
+  // The longest case: discord.js's retries, the bot's two pauses, and the courtesy edit ten seconds after.
   it('5xx on the final edit beyond every retry: the turn goes on in a new message, with one short note and its buttons; answered once, also after the next turn', async () => {
     const channel = 'final-stuck';
     await allIdle();
@@ -267,7 +269,14 @@ describe('Discord fails', () => {
     await expectAnsweredOnce(world.discord, narratives(channel), channel, [first]);
 
     await expectNextTurnAnswersItsOwn(channel, turn, STUCK_NOTE, first, { user: 'carol', text: 'I follow the lantern into the reeds' });
-  });
+    // Once Discord takes edits again, the stuck message says in one line that the turn is below, instead of showing a
+    // half-written copy with the writing mark.
+    await world.discord.waitFor(() => (world.discord.message(shown.id)?.content === STUCK_LINE ? true : undefined), {
+      timeoutMs: 20_000,
+      description: 'the stuck message cleared to one line',
+    });
+    expect(optionButtons(world.discord.message(shown.id))).toEqual([]);
+  }, 60_000);
 
   it('404 (10008) on the final edit, the message deleted by a moderator: the turn goes on in a new message, with one short note and its buttons; answered once, also after the next turn', async () => {
     const channel = 'final-gone';

@@ -42,6 +42,12 @@ const REPLACED_NOTES = {
   gone: "-# *(the DM's earlier message was removed; the turn goes on here)*",
   stuck: '-# *(Discord would not update the message above; the turn goes on here)*',
 } as const;
+/**
+ * A message Discord would not update still shows the text it had, with the writing mark, above the new message that
+ * carries the turn: once, this long after, it is asked (as a courtesy) to say so in one line instead.
+ */
+const STUCK_CLEARED_AFTER_MS = 10_000;
+const STUCK_LINE = '-# *(Discord would not update this message; the turn is shown in full below)*';
 /** More replacements than this in one turn: something deletes every message, and the turn gives up instead. */
 const MAX_REPLACEMENTS = 4;
 /** Pauses before a failed final write is tried again; after the last, it goes on in a new message. */
@@ -147,7 +153,10 @@ export function createTurnRenderer(options: TurnRendererOptions): TurnRenderer {
             continue;
           }
           logger.warn({ err: error, messageId: handle.id }, 'a message would not take its final text; the turn goes on in a new one');
-          if (message.handle === handle) replaceMessage(message, REPLACED_NOTES.stuck);
+          if (message.handle === handle) {
+            replaceMessage(message, REPLACED_NOTES.stuck);
+            clearStuckLater(handle);
+          }
           continue;
         }
         // Gone, or never created: the watcher has already replaced it, unless the failure came straight from the
@@ -155,6 +164,12 @@ export function createTurnRenderer(options: TurnRendererOptions): TurnRenderer {
         if (message.handle === handle) replaceMessage(message, handle.id === undefined ? undefined : REPLACED_NOTES.gone);
       }
     }
+  }
+
+  function clearStuckLater(handle: ScheduledMessage<MessagePayload>): void {
+    setTimeout(() => {
+      handle.write({ content: STUCK_LINE, components: [] }, 'background').catch(() => undefined);
+    }, STUCK_CLEARED_AFTER_MS).unref();
   }
 
   function withReplacedNote(message: RenderedMessage, payload: MessagePayload): MessagePayload {

@@ -1,72 +1,30 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pino } from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createActionRate } from '../../src/campaign/action-rate.ts';
-import { createCampaignStore } from '../../src/campaign/keyv-campaign-store.ts';
 import { createSpendingLedger, type BudgetWait } from '../../src/campaign/spending-ledger.ts';
-import { createTables, type Tables } from '../../src/campaign/tables.ts';
-import type { CampaignStore } from '../../src/campaign/types.ts';
-import { createOrchestrator } from '../../src/dm/orchestrator.ts';
-import { foldIntoSummary } from '../../src/dm/summarise.ts';
-import { createLlmClient } from '../../src/llm/create-llm-client.ts';
 import { dmResponder, phaseOf } from '../support/dm-script.ts';
-import { reply, startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai.ts';
-import { silentPresenters } from '../support/silent-presenters.ts';
+import { reply } from '../support/fake-openai.ts';
+import { MODELS, useTableWorld } from '../support/table-world.ts';
 
 // The table with budgets: a turn that would start on a spent budget never reaches the model, and starts by itself once
 // the UTC day turns. The ledger's clock is set just before midnight, so the real timer of the reset fires in a second.
 
 const logger = pino({ level: 'silent' });
+const world = useTableWorld('table-budgets');
 const CHANNEL = '1200000000000000001';
 const GUILD = '1300000000000000001';
-const models = { narrative: 'm', response: 'm', options: 'm', metadata: 'm' };
-
-let fake: FakeOpenAi;
-let directory: string;
-let store: CampaignStore;
-let tables: Tables | undefined;
-
-/** The table owner on the real orchestrator, the openai SDK and the fake model; `extra` adds or replaces dependencies. */
-function openTables(extra: Partial<Parameters<typeof createTables>[0]>): Tables {
-  const llm = createLlmClient({ apiKey: 'k', baseUrl: fake.url, firstTokenTimeoutMs: 2000, chunkTimeoutMs: 1000, totalTimeoutMs: 5000, maxRetries: 0 });
-  return createTables({
-    store,
-    orchestrator: createOrchestrator({ llm, models, logger }),
-    presenters: silentPresenters(),
-    logger,
-    streaming: true,
-    summarise: (input) => foldIntoSummary({ llm, model: 'm', ...input }),
-    ...extra,
-  });
-}
 
 /** A spending ledger with a channel's daily budget (0: none), no rate, and no one told of waits. */
 function quietLedger(dailyTokensPerChannel: number) {
   return createSpendingLedger({
-    store,
+    store: world.store,
     budgets: { dailyTokensPerGuild: 0, dailyTokensPerChannel, actionsPerMinutePerPlayer: 0 },
-    models,
+    models: MODELS,
     prices: new Map(),
     logger,
     onWait: () => undefined,
   });
 }
-
-beforeEach(async () => {
-  fake = await startFakeOpenAi();
-  fake.respondWith(dmResponder());
-  directory = await mkdtemp(join(tmpdir(), 'table-budgets-'));
-  store = await createCampaignStore({ url: `sqlite://${join(directory, 'dm.sqlite')}`, logger });
-});
-
-afterEach(async () => {
-  await tables?.shutdown(10);
-  await store.close();
-  await fake.close();
-  await rm(directory, { recursive: true, force: true });
-});
 
 describe('a table with a daily budget', () => {
   it('keeps its turn from the model while the budget is spent, tells its players once, and plays it after the reset', async () => {
@@ -75,9 +33,9 @@ describe('a table with a daily budget', () => {
     const offset = midnight - 300 - Date.now();
     const waits: BudgetWait[] = [];
     const spending = createSpendingLedger({
-      store,
+      store: world.store,
       budgets: { dailyTokensPerGuild: 0, dailyTokensPerChannel: 100, actionsPerMinutePerPlayer: 0 },
-      models,
+      models: MODELS,
       prices: new Map(),
       logger,
       onWait: (wait) => void waits.push(wait),
@@ -85,12 +43,12 @@ describe('a table with a daily budget', () => {
     });
     // The table spent its day before this campaign.
     await spending.recordTurn({ guildId: GUILD, channelId: CHANNEL, usage: { narrative: { promptTokens: 90, cachedPromptTokens: 0, completionTokens: 10 } } });
-    tables = openTables({ spending, actionRate: createActionRate({ perMinute: 0 }) });
+    const tables = world.openTables({ spending, actionRate: createActionRate({ perMinute: 0 }) });
     const table = tables.of(CHANNEL);
 
     expect((await table.start({ guildId: GUILD, premise: 'Pirates', tone: 'grim', startedBy: 'gm' })).status).toBe('started');
     await table.idle();
-    expect(fake.requests).toHaveLength(0);
+    expect(world.fake.requests).toHaveLength(0);
     expect(waits).toEqual([
       { channelId: CHANNEL, guildId: GUILD, spent: { scope: 'channel', used: 100, budget: 100, resetAt: new Date(midnight) }, waiting: 0, opening: true },
     ]);
@@ -98,12 +56,12 @@ describe('a table with a daily budget', () => {
     // A player's action is refused, and nothing is stored.
     const refused = await table.submit({ id: 'a1', playerId: 'p1', playerName: 'Alice', text: 'I wait', source: 'message' });
     expect(refused).toEqual({ status: 'budget_spent', scope: 'channel', resetAt: new Date(midnight), turn: expect.any(String) });
-    expect(await store.getWaiting(CHANNEL)).toEqual([]);
+    expect(await world.store.getWaiting(CHANNEL)).toEqual([]);
 
     // The day turns: the opening is played without anyone asking again.
-    await expect.poll(() => fake.requests.filter((request) => phaseOf(request) === 'narrative').length, { timeout: 5000 }).toBe(1);
+    await expect.poll(() => world.fake.requests.filter((request) => phaseOf(request) === 'narrative').length, { timeout: 5000 }).toBe(1);
     await table.idle();
-    expect((await store.getCampaign(CHANNEL))?.turnCount).toBe(1);
+    expect((await world.store.getCampaign(CHANNEL))?.turnCount).toBe(1);
     expect(spending.isWaiting(CHANNEL)).toBe(false);
     expect(waits).toHaveLength(1);
   });
@@ -113,11 +71,11 @@ describe('a table with a daily budget', () => {
     const warnings: string[] = [];
     const watched = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(String(JSON.parse(line).msg)) });
     const base = dmResponder();
-    fake.respondWith((request) => {
+    world.fake.respondWith((request) => {
       const chosen = base(request);
       return 'kind' in chosen && chosen.kind === 'text' ? { ...chosen, usage: 'none' } : chosen;
     });
-    tables = openTables({ spending, logger: watched });
+    const tables = world.openTables({ spending, logger: watched });
     const table = tables.of(CHANNEL);
     await table.start({ guildId: GUILD, premise: 'Pirates', tone: 'grim', startedBy: 'gm' });
     await table.idle();
@@ -131,12 +89,12 @@ describe('a table with a daily budget', () => {
     const spending = quietLedger(0);
     const base = dmResponder();
     let failResponses = false;
-    fake.respondWith((request) => {
+    world.fake.respondWith((request) => {
       if (phaseOf(request) === 'narrative') return reply.text('The deck tilts.', { usage: { promptTokens: 700, completionTokens: 40 } });
       if (failResponses && phaseOf(request) === 'response') return reply.serverError();
       return base(request);
     });
-    tables = openTables({ spending });
+    const tables = world.openTables({ spending });
     const table = tables.of(CHANNEL);
     await table.start({ guildId: GUILD, premise: 'Pirates', tone: 'grim', startedBy: 'gm' });
     await table.idle();
@@ -145,7 +103,7 @@ describe('a table with a daily budget', () => {
     await table.submit({ id: 'a1', playerId: 'p1', playerName: 'Alice', text: 'I climb the mast', source: 'message' });
     await table.idle();
     // The turn failed (its action is kept), and its narrative's tokens are spent all the same.
-    expect(await store.getWaiting(CHANNEL)).toEqual([expect.objectContaining({ id: 'a1' })]);
+    expect(await world.store.getWaiting(CHANNEL)).toEqual([expect.objectContaining({ id: 'a1' })]);
     await expect
       .poll(async () => (await spending.report({ guildId: GUILD, channelId: CHANNEL, tableDailyTokens: undefined })).channel.today.tokens)
       .toBe(before.channel.today.tokens + 740);
@@ -156,15 +114,15 @@ describe('a table with a daily budget', () => {
 
   it("counts every delivered turn once, with its phases' models, and a summary fold for the table that folded it", async () => {
     const spending = createSpendingLedger({
-      store,
+      store: world.store,
       budgets: { dailyTokensPerGuild: 0, dailyTokensPerChannel: 0, actionsPerMinutePerPlayer: 0 },
-      models: { ...models, options: 'small', metadata: 'small' },
+      models: { ...MODELS, options: 'small', metadata: 'small' },
       prices: new Map(),
       logger,
       onWait: () => undefined,
     });
     const folded: string[] = [];
-    tables = openTables({
+    const tables = world.openTables({
       summarise: async (input, channelId) => {
         folded.push(channelId);
         await spending.recordSummary({ channelId, model: 'small', usage: { promptTokens: 500, cachedPromptTokens: 0, completionTokens: 100 } });
@@ -198,7 +156,7 @@ describe('a table with a daily budget', () => {
   });
 
   it("refuses a player's action past the per-minute rate, counting only the actions it took", async () => {
-    tables = openTables({ actionRate: createActionRate({ perMinute: 1 }) });
+    const tables = world.openTables({ actionRate: createActionRate({ perMinute: 1 }) });
     const table = tables.of(CHANNEL);
     await table.start({ guildId: GUILD, premise: 'Pirates', tone: 'grim', startedBy: 'gm' });
     await table.idle();
@@ -210,6 +168,6 @@ describe('a table with a daily budget', () => {
     expect(fast).toMatchObject({ status: 'too_fast', perMinute: 1 });
     if (fast.status === 'too_fast') expect(fast.retryAt.getTime() - Date.now()).toBeGreaterThan(55_000);
     await table.idle();
-    expect(fake.requests.filter((request) => phaseOf(request) === 'narrative').at(-1)?.messages[1]?.content).not.toContain('I jump');
+    expect(world.fake.requests.filter((request) => phaseOf(request) === 'narrative').at(-1)?.messages[1]?.content).not.toContain('I jump');
   });
 });

@@ -1,21 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { MessageFlags, type ChatInputCommandInteraction } from 'discord.js';
 import { pino } from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { whisper } from '../../commands/whisper.ts';
 import { createActionRate } from '../../src/campaign/action-rate.ts';
-import { createCampaignStore } from '../../src/campaign/keyv-campaign-store.ts';
-import { createTables, type Tables } from '../../src/campaign/tables.ts';
-import type { CampaignStore } from '../../src/campaign/types.ts';
 import type { CommandServices } from '../../src/discord/command-types.ts';
-import { createOrchestrator } from '../../src/dm/orchestrator.ts';
-import { foldIntoSummary } from '../../src/dm/summarise.ts';
-import { createLlmClient } from '../../src/llm/create-llm-client.ts';
-import { dmResponder, phaseOf } from '../support/dm-script.ts';
-import { startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai.ts';
-import { silentPresenters } from '../support/silent-presenters.ts';
+import { phaseOf } from '../support/dm-script.ts';
+import { useTableWorld } from '../support/table-world.ts';
 
 // A whisper longer than the table takes. Discord's client never sends more than the option's 1000 characters (the
 // e2e test shows the emulated client refusing 4000), so the bot's own limit is checked here, on the real table and
@@ -23,41 +13,27 @@ import { silentPresenters } from '../support/silent-presenters.ts';
 // spent or kept, and its player reads why.
 
 const logger = pino({ level: 'silent' });
+const world = useTableWorld('whisper-desk');
 const CHANNEL = '1200000000000000002';
 const GUILD = '1300000000000000002';
-const models = { narrative: 'm', response: 'm', options: 'm', metadata: 'm' };
 const TOO_LONG = 'A whisper is at most 1000 characters. Try saying it in fewer words.';
-
-let fake: FakeOpenAi;
-let directory: string;
-let store: CampaignStore;
-let tables: Tables | undefined;
 
 /** The channel's table on the real orchestrator, with a campaign whose opening was delivered: whispers are open. */
 async function openedTable(actionsPerMinute: number) {
-  const llm = createLlmClient({ apiKey: 'k', baseUrl: fake.url, firstTokenTimeoutMs: 2000, chunkTimeoutMs: 1000, totalTimeoutMs: 5000, maxRetries: 0 });
-  tables = createTables({
-    store,
-    orchestrator: createOrchestrator({ llm, models, logger }),
-    presenters: silentPresenters(),
-    logger,
-    streaming: true,
-    summarise: (input) => foldIntoSummary({ llm, model: 'm', ...input }),
-    actionRate: createActionRate({ perMinute: actionsPerMinute }),
-  });
+  const tables = world.openTables({ actionRate: createActionRate({ perMinute: actionsPerMinute }) });
   const table = tables.of(CHANNEL);
   expect((await table.start({ guildId: GUILD, premise: 'Smugglers in a drowned city', tone: 'grim', startedBy: 'gm' })).status).toBe('started');
   await table.idle();
-  return table;
+  return { tables, table };
 }
 
 function whisperRequests() {
-  return fake.requests.filter((request) => phaseOf(request) === 'whisper');
+  return world.fake.requests.filter((request) => phaseOf(request) === 'whisper');
 }
 
 async function keptWhispers() {
-  const campaign = await store.getCampaign(CHANNEL);
-  return campaign === undefined ? [] : store.getWhispers(campaign.campaignId);
+  const campaign = await world.store.getCampaign(CHANNEL);
+  return campaign === undefined ? [] : world.store.getWhispers(campaign.campaignId);
 }
 
 /** `/whisper text:` as the bot receives it, recording every answer the player would be shown. */
@@ -76,25 +52,10 @@ function whisperCommand(text: string) {
   return { interaction: interaction as unknown as ChatInputCommandInteraction, answers };
 }
 
-beforeEach(async () => {
-  fake = await startFakeOpenAi();
-  fake.respondWith(dmResponder());
-  directory = await mkdtemp(join(tmpdir(), 'whisper-desk-'));
-  store = await createCampaignStore({ url: `sqlite://${join(directory, 'dm.sqlite')}`, logger });
-});
-
-afterEach(async () => {
-  await tables?.shutdown(10);
-  tables = undefined;
-  await store.close();
-  await fake.close();
-  await rm(directory, { recursive: true, force: true });
-});
-
 describe('a whisper over the limit', () => {
   it('is refused before the model is asked, spends none of the action rate, and is not kept', async () => {
     // One action a minute: a refused whisper that took the player's place would leave the next one "too fast".
-    const table = await openedTable(1);
+    const { table } = await openedTable(1);
     const pieces: string[] = [];
     const request = { id: 'w1', playerId: 'p1', playerName: 'Alice', text: 'x'.repeat(4000) };
 
@@ -112,7 +73,7 @@ describe('a whisper over the limit', () => {
   });
 
   it('tells its player the limit, privately, and nothing else', async () => {
-    await openedTable(0);
+    const { tables } = await openedTable(0);
     const { interaction, answers } = whisperCommand('x'.repeat(4000));
 
     await whisper.execute(interaction, { tables, logger } as unknown as CommandServices);

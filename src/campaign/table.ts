@@ -51,6 +51,7 @@ import type {
   CampaignStore,
   CharacterSheets,
   LoreEntry,
+  OptionSet,
   SceneEdits,
   StoredRoll,
   StoredTurn,
@@ -734,7 +735,7 @@ export function createTable(dependencies: TableDependencies) {
     await store.saveTurns(channelId, [completed]);
     const lastMessageId = completed.messageIds.at(-1);
     if (lastMessageId !== undefined && completed.options.length > 0) {
-      await store.saveOptionSet({ turnId: completed.turnId, channelId, messageId: lastMessageId, options: completed.options, ...(completed.checks === undefined ? {} : { checks: completed.checks }), chosen: null, live: true });
+      await store.saveOptionSet(liveOptions(completed, lastMessageId));
     }
     await closeOptionsOf(completed.before?.previousOptionsTurnId ?? null);
     if (campaign.turnCount < completed.number) {
@@ -868,7 +869,7 @@ export function createTable(dependencies: TableDependencies) {
     const optionSet = await store.getOptionSet(current.turnId);
     const lastMessageId = messageIds.at(-1);
     if (lastMessageId !== undefined && current.options.length > 0 && (optionSet === undefined || optionSet.live)) {
-      await store.saveOptionSet({ turnId: current.turnId, channelId, messageId: lastMessageId, options: current.options, ...(current.checks === undefined ? {} : { checks: current.checks }), chosen: null, live: true });
+      await store.saveOptionSet(liveOptions(current, lastMessageId));
     }
     void presenters
       .markMessages({ channelId, messageIds: stale, note: staleNote })
@@ -1701,6 +1702,11 @@ function watchTurnText(next: TurnSink, onWhole: (narrative: string, response: st
 /** A copy that later pushes to the live turn object (message ids) cannot change. */
 function snapshotOf(turn: StoredTurn): StoredTurn {
   return { ...turn, messageIds: [...turn.messageIds] };
+}
+
+/** A delivered turn's options, clickable on `messageId` (the last message showing it) until the next turn delivers. */
+function liveOptions(turn: StoredTurn, messageId: string): OptionSet {
+  return { turnId: turn.turnId, channelId: turn.channelId, messageId, options: turn.options, ...(turn.checks === undefined ? {} : { checks: turn.checks }), chosen: null, live: true };
 }
 
 function isOpening(turn: StoredTurn): boolean {
